@@ -1,0 +1,109 @@
+//! The `cdsl` command: parse and check CDSL programs.
+//!
+//! Exit status: 0 when every file is accepted, 1 when diagnostics were
+//! reported, 2 on usage or I/O errors.
+#![forbid(unsafe_code)]
+
+use cdsl::diagnostics::{self, Colour, Diagnostic};
+use cdsl::source::SourceMap;
+use cdsl::syntax::{loader, pretty};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "cdsl", version, about = "The CDSL compiler: a linear-typed language for verifiable file systems")]
+struct Cli {
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = ColourChoice::Auto, global = true)]
+    color: ColourChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse FILE (and what it includes) and print it back, pretty-printed.
+    ///
+    /// Only FILE itself is printed; `include` lines stay as they are.
+    /// Comments are not kept. Syntax errors anywhere are reported and exit 1.
+    Parse {
+        /// A `.cdsl` source file.
+        file: PathBuf,
+    },
+    /// Check each FILE and everything it includes.
+    ///
+    /// For now this parses (the type checker is issue #3). Prints nothing and
+    /// exits 0 when all files are well formed; otherwise prints every
+    /// diagnostic on standard error and exits 1.
+    Check {
+        /// One or more `.cdsl` source files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColourChoice {
+    /// Colour when standard error is a terminal.
+    Auto,
+    /// Never colour.
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let colour = match cli.color {
+        ColourChoice::Auto => Colour::Auto,
+        ColourChoice::Never => Colour::Never,
+    };
+    match cli.command {
+        Command::Parse { file } => parse(file, colour),
+        Command::Check { files } => check(files, colour),
+    }
+}
+
+fn parse(file: PathBuf, colour: Colour) -> ExitCode {
+    let mut sources = SourceMap::new();
+    let (program, errors) = match loader::load(&mut sources, &file) {
+        Ok(loaded) => loaded,
+        Err(e) => return io_error(&e),
+    };
+    if !errors.is_empty() {
+        return report(&sources, errors.iter().map(|e| e.to_diagnostic()).collect(), colour);
+    }
+    print!("{}", pretty::module(&program.modules[0].module));
+    ExitCode::SUCCESS
+}
+
+fn check(files: Vec<PathBuf>, colour: Colour) -> ExitCode {
+    let mut sources = SourceMap::new();
+    let mut diagnostics = Vec::new();
+    for file in &files {
+        match loader::load(&mut sources, file) {
+            Ok((_, errors)) => diagnostics.extend(errors.iter().map(|e| e.to_diagnostic())),
+            Err(e) => return io_error(&e),
+        }
+    }
+    if diagnostics.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        report(&sources, diagnostics, colour)
+    }
+}
+
+fn report(sources: &SourceMap, diagnostics: Vec<Diagnostic>, colour: Colour) -> ExitCode {
+    diagnostics::print(sources, &diagnostics, colour);
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        eprintln!("error: {errors} error{} found", if errors == 1 { "" } else { "s" });
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn io_error(e: &loader::RootUnreadable) -> ExitCode {
+    eprintln!("error: cannot read `{}`: {}", e.path.display(), e.reason);
+    ExitCode::from(2)
+}

@@ -1,0 +1,422 @@
+//! The lexer: source text to `(start, Token, end)` triples for the grammar.
+//!
+//! The token enum is the lexer (`logos`). Comments are `--` to end of line and
+//! nested `{- ... -}` blocks. A malformed token does not stop lexing: it comes
+//! out as a [`LexError`] with its span and lexing carries on after it.
+
+use logos::{FilterResult, Logos};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum LexErrorKind {
+    #[default]
+    UnexpectedChar,
+    UnterminatedBlockComment,
+    UnterminatedString,
+    UnterminatedChar,
+    BadEscape,
+    BadCharLiteral,
+    IntTooLarge,
+    BadIntLiteral,
+}
+
+#[derive(Logos, Clone, Debug, PartialEq, Eq)]
+#[logos(error = LexErrorKind)]
+#[logos(skip r"[ \t\r\n\f]+")]
+#[logos(skip r"--[^\n]*")]
+pub enum Token {
+    #[token("{-", block_comment)]
+    BlockComment,
+
+    // Keywords.
+    #[token("let")]
+    Let,
+    #[token("in")]
+    In,
+    #[token("and")]
+    And,
+    #[token("if")]
+    If,
+    #[token("then")]
+    Then,
+    #[token("else")]
+    Else,
+    #[token("type")]
+    Type,
+    #[token("include")]
+    Include,
+    #[token("all")]
+    All,
+    #[token("take")]
+    Take,
+    #[token("put")]
+    Put,
+    #[token("not")]
+    Not,
+    #[token("complement")]
+    Complement,
+    #[token("upcast")]
+    Upcast,
+    #[token("True")]
+    True,
+    #[token("False")]
+    False,
+
+    // Names: variables and fields start lower case, types and tags upper case.
+    #[regex(r"[a-z][A-Za-z0-9_']*|_[A-Za-z0-9_'][A-Za-z0-9_']*", |lex| lex.slice().to_owned())]
+    VarName(String),
+    #[regex(r"[A-Z][A-Za-z0-9_']*", |lex| lex.slice().to_owned())]
+    ConName(String),
+
+    // Literals.
+    #[regex(r"[0-9][0-9_]*", |lex| parse_int(lex.slice(), 10))]
+    #[regex(r"0[xX][0-9a-fA-F_]+", |lex| parse_int(&lex.slice()[2..], 16))]
+    #[regex(r"0[oO][0-7_]+", |lex| parse_int(&lex.slice()[2..], 8))]
+    #[regex(r"0[bB][01_]+", |lex| parse_int(&lex.slice()[2..], 2))]
+    Int(u64),
+    #[regex(r"'([^'\\\n]|\\[^\n])*'?", char_literal)]
+    Char(u8),
+    #[regex(r#""([^"\\\n]|\\[^\n])*"?"#, string_literal)]
+    Str(String),
+
+    // Punctuation.
+    #[token("(")]
+    LParen,
+    #[token(")")]
+    RParen,
+    #[token("{")]
+    LBrace,
+    #[token("}")]
+    RBrace,
+    #[token("[")]
+    LBracket,
+    #[token("]")]
+    RBracket,
+    #[token(",")]
+    Comma,
+    #[token(":")]
+    Colon,
+    #[token(":<")]
+    KindBound,
+    #[token("=")]
+    Equals,
+    #[token("->")]
+    Arrow,
+    #[token("=>")]
+    LikelyArrow,
+    #[token("~>")]
+    UnlikelyArrow,
+    #[token("|")]
+    Bar,
+    #[token("!")]
+    Bang,
+    #[token(".")]
+    Dot,
+    #[token("..")]
+    DotDot,
+    #[token("#")]
+    Hash,
+    #[token("_")]
+    Underscore,
+
+    // Operators.
+    #[token("+")]
+    Plus,
+    #[token("-")]
+    Minus,
+    #[token("*")]
+    Star,
+    #[token("/")]
+    Slash,
+    #[token("%")]
+    Percent,
+    #[token("==")]
+    EqEq,
+    #[token("/=")]
+    NotEq,
+    #[token("<")]
+    Lt,
+    #[token(">")]
+    Gt,
+    #[token("<=")]
+    Le,
+    #[token(">=")]
+    Ge,
+    #[token("&&")]
+    AndAnd,
+    #[token("||")]
+    OrOr,
+    #[token(".&.")]
+    BitAnd,
+    #[token(".|.")]
+    BitOr,
+    #[token(".^.")]
+    BitXor,
+    #[token("<<")]
+    Shl,
+    #[token(">>")]
+    Shr,
+}
+
+/// Skips a `{- ... -}` comment, which may nest, or reports it unterminated.
+fn block_comment(lex: &mut logos::Lexer<Token>) -> FilterResult<(), LexErrorKind> {
+    let rest = lex.remainder().as_bytes();
+    let mut depth = 1usize;
+    let mut i = 0;
+    while i < rest.len() {
+        match (rest[i], rest.get(i + 1)) {
+            (b'{', Some(b'-')) => {
+                depth += 1;
+                i += 2;
+            }
+            (b'-', Some(b'}')) => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    lex.bump(i);
+                    return FilterResult::Skip;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    // Point at the opening `{-` only: the rest of the file is not the problem.
+    FilterResult::Error(LexErrorKind::UnterminatedBlockComment)
+}
+
+fn parse_int(digits: &str, radix: u32) -> Result<u64, LexErrorKind> {
+    let digits: String = digits.chars().filter(|&c| c != '_').collect();
+    if digits.is_empty() {
+        return Err(LexErrorKind::BadIntLiteral);
+    }
+    u64::from_str_radix(&digits, radix).map_err(|_| LexErrorKind::IntTooLarge)
+}
+
+fn char_literal(lex: &mut logos::Lexer<Token>) -> Result<u8, LexErrorKind> {
+    let slice = lex.slice();
+    if slice.len() < 2 || !slice.ends_with('\'') {
+        return Err(LexErrorKind::UnterminatedChar);
+    }
+    match unescape(&slice[1..slice.len() - 1])?.as_slice() {
+        [byte] => Ok(*byte),
+        _ => Err(LexErrorKind::BadCharLiteral),
+    }
+}
+
+fn string_literal(lex: &mut logos::Lexer<Token>) -> Result<String, LexErrorKind> {
+    let slice = lex.slice();
+    if slice.len() < 2 || !slice.ends_with('"') {
+        return Err(LexErrorKind::UnterminatedString);
+    }
+    String::from_utf8(unescape(&slice[1..slice.len() - 1])?).map_err(|_| LexErrorKind::BadEscape)
+}
+
+/// Resolves `\n \t \r \0 \\ \' \"` and `\xHH` into bytes.
+fn unescape(body: &str) -> Result<Vec<u8>, LexErrorKind> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut buffer = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
+            continue;
+        }
+        let byte = match chars.next() {
+            Some('n') => b'\n',
+            Some('t') => b'\t',
+            Some('r') => b'\r',
+            Some('0') => 0,
+            Some('\\') => b'\\',
+            Some('\'') => b'\'',
+            Some('"') => b'"',
+            Some('x') => {
+                let hex: String = chars.by_ref().take(2).collect();
+                if hex.len() != 2 {
+                    return Err(LexErrorKind::BadEscape);
+                }
+                u8::from_str_radix(&hex, 16).map_err(|_| LexErrorKind::BadEscape)?
+            }
+            _ => return Err(LexErrorKind::BadEscape),
+        };
+        out.push(byte);
+    }
+    Ok(out)
+}
+
+/// A lexing problem at a byte range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LexError {
+    pub kind: LexErrorKind,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// One token with its byte range and whether it opens a line at column 1,
+/// which is how a top-level item starts (Cogent's layout rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned {
+    pub token: Token,
+    pub start: usize,
+    pub end: usize,
+    pub at_line_start: bool,
+}
+
+/// Lexes a whole file, collecting every error instead of stopping at the first.
+pub fn lex(source: &str) -> (Vec<Spanned>, Vec<LexError>) {
+    let mut tokens = Vec::new();
+    let mut errors = Vec::new();
+    let mut lexer = Token::lexer(source);
+    while let Some(result) = lexer.next() {
+        let range = lexer.span();
+        match result {
+            Ok(token) => {
+                let at_line_start = range.start == 0 || source.as_bytes()[range.start - 1] == b'\n';
+                tokens.push(Spanned { token, start: range.start, end: range.end, at_line_start });
+            }
+            Err(kind) => {
+                // An unclosed comment runs to the end of the file: what follows
+                // is commentary, not tokens to complain about.
+                let stop = kind == LexErrorKind::UnterminatedBlockComment;
+                errors.push(LexError { kind, start: range.start, end: range.end });
+                if stop {
+                    break;
+                }
+            }
+        }
+    }
+    (tokens, errors)
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Token::VarName(name) | Token::ConName(name) => write!(f, "`{name}`"),
+            Token::Int(n) => write!(f, "`{n}`"),
+            Token::Char(_) => f.write_str("a character literal"),
+            Token::Str(_) => f.write_str("a string literal"),
+            Token::BlockComment => f.write_str("a comment"),
+            other => write!(f, "`{}`", other.fixed_text().unwrap_or("?")),
+        }
+    }
+}
+
+impl Token {
+    /// The text of a token that is always spelled the same way.
+    pub fn fixed_text(&self) -> Option<&'static str> {
+        Some(match self {
+            Token::Let => "let",
+            Token::In => "in",
+            Token::And => "and",
+            Token::If => "if",
+            Token::Then => "then",
+            Token::Else => "else",
+            Token::Type => "type",
+            Token::Include => "include",
+            Token::All => "all",
+            Token::Take => "take",
+            Token::Put => "put",
+            Token::Not => "not",
+            Token::Complement => "complement",
+            Token::Upcast => "upcast",
+            Token::True => "True",
+            Token::False => "False",
+            Token::LParen => "(",
+            Token::RParen => ")",
+            Token::LBrace => "{",
+            Token::RBrace => "}",
+            Token::LBracket => "[",
+            Token::RBracket => "]",
+            Token::Comma => ",",
+            Token::Colon => ":",
+            Token::KindBound => ":<",
+            Token::Equals => "=",
+            Token::Arrow => "->",
+            Token::LikelyArrow => "=>",
+            Token::UnlikelyArrow => "~>",
+            Token::Bar => "|",
+            Token::Bang => "!",
+            Token::Dot => ".",
+            Token::DotDot => "..",
+            Token::Hash => "#",
+            Token::Underscore => "_",
+            Token::Plus => "+",
+            Token::Minus => "-",
+            Token::Star => "*",
+            Token::Slash => "/",
+            Token::Percent => "%",
+            Token::EqEq => "==",
+            Token::NotEq => "/=",
+            Token::Lt => "<",
+            Token::Gt => ">",
+            Token::Le => "<=",
+            Token::Ge => ">=",
+            Token::AndAnd => "&&",
+            Token::OrOr => "||",
+            Token::BitAnd => ".&.",
+            Token::BitOr => ".|.",
+            Token::BitXor => ".^.",
+            Token::Shl => "<<",
+            Token::Shr => ">>",
+            Token::VarName(_)
+            | Token::ConName(_)
+            | Token::Int(_)
+            | Token::Char(_)
+            | Token::Str(_)
+            | Token::BlockComment => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(source: &str) -> Vec<Token> {
+        let (tokens, errors) = lex(source);
+        assert!(errors.is_empty(), "{errors:?}");
+        tokens.into_iter().map(|t| t.token).collect()
+    }
+
+    #[test]
+    fn nested_block_comments_are_skipped() {
+        assert_eq!(kinds("a {- x {- y -} z -} b"), vec![Token::VarName("a".into()), Token::VarName("b".into())]);
+    }
+
+    #[test]
+    fn unterminated_block_comment_is_an_error_at_its_opening() {
+        let (_, errors) = lex("a {- never closed");
+        assert_eq!(errors, vec![LexError { kind: LexErrorKind::UnterminatedBlockComment, start: 2, end: 4 }]);
+    }
+
+    #[test]
+    fn operators_lex_longest_first() {
+        assert_eq!(
+            kinds(".&. .. . :< /= >>"),
+            vec![Token::BitAnd, Token::DotDot, Token::Dot, Token::KindBound, Token::NotEq, Token::Shr]
+        );
+    }
+
+    #[test]
+    fn literals_in_every_radix() {
+        assert_eq!(kinds("0x1F 0o17 0b101 1_000"), vec![Token::Int(31), Token::Int(15), Token::Int(5), Token::Int(1000)]);
+        assert_eq!(kinds(r"'\n' 'a'"), vec![Token::Char(b'\n'), Token::Char(b'a')]);
+    }
+
+    #[test]
+    fn overflowing_literal_is_an_error() {
+        let (_, errors) = lex("18446744073709551616");
+        assert_eq!(errors[0].kind, LexErrorKind::IntTooLarge);
+    }
+
+    #[test]
+    fn primes_belong_to_names() {
+        assert_eq!(kinds("node' x''"), vec![Token::VarName("node'".into()), Token::VarName("x''".into())]);
+    }
+
+    #[test]
+    fn line_starts_are_marked() {
+        let (tokens, _) = lex("f : U8\n  -> U8\ng");
+        let starts: Vec<bool> = tokens.iter().map(|t| t.at_line_start).collect();
+        assert_eq!(starts, vec![true, false, false, false, false, true]);
+    }
+}
