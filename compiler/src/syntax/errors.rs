@@ -16,8 +16,9 @@ pub enum SyntaxErrorKind {
     Lex { kind: LexErrorKind, text: String },
     /// A token the grammar cannot accept here.
     UnexpectedToken { found: String, expected: Vec<String> },
-    /// The item ended early because the next line starts in column 1.
-    ItemCutShort { expected: Vec<String> },
+    /// The item ended early, at `item_end`, because the next line starts in
+    /// column 1.
+    ItemCutShort { expected: Vec<String>, item_end: Span },
     /// The file ended in the middle of an item.
     UnexpectedEndOfFile { expected: Vec<String> },
     /// A kind bound other than letters from `D`, `S`, `E`.
@@ -42,11 +43,12 @@ impl SyntaxError {
                 let title = format!("expected {}, found {found}", describe_expected(expected));
                 with_token_hint(Diagnostic::error(title, span, format!("unexpected {found}")), found, expected)
             }
-            ItemCutShort { expected } => Diagnostic::error(
+            ItemCutShort { expected, item_end } => Diagnostic::error(
                 format!("expected {}, found the start of a new item", describe_expected(expected)),
                 span,
                 "a line starting in column 1 begins a new top-level item",
             )
+            .with_secondary(*item_end, "so the item above ends here, unfinished")
             .with_help("indent this line to continue the item above, or finish that item first"),
             UnexpectedEndOfFile { expected } => Diagnostic::error(
                 format!("expected {}, found end of file", describe_expected(expected)),
@@ -116,7 +118,9 @@ fn with_token_hint(diagnostic: Diagnostic, found: &str, expected: &[String]) -> 
 const SUMMARIES: &[(&str, &[&str])] = &[
     ("an operator", &["\"+\"", "\"-\"", "\"*\"", "\"/\"", "\"%\"", "\"==\"", "\"/=\"", "\"<\"", "\">\"", "\"<=\"", "\">=\"", "\"&&\"", "\"||\"", "\".&.\"", "\".|.\"", "\".^.\"", "\"<<\"", "\">>\""]),
     ("an expression", &["VAR", "CON", "INT", "CHAR", "STR", "\"(\"", "\"#\"", "\"not\"", "\"complement\"", "\"upcast\"", "\"True\"", "\"False\"", "\"let\"", "\"if\""]),
-    ("an argument", &["VAR", "CON", "INT", "CHAR", "STR", "\"(\"", "\"#\"", "\"not\"", "\"complement\"", "\"upcast\"", "\"True\"", "\"False\""]),
+    // After an operator or in an application: everything but `let` and `if`,
+    // which need parentheses there.
+    ("an expression", &["VAR", "CON", "INT", "CHAR", "STR", "\"(\"", "\"#\"", "\"not\"", "\"complement\"", "\"upcast\"", "\"True\"", "\"False\""]),
     ("a pattern", &["\"_\"", "VAR", "CON", "INT", "CHAR", "\"True\"", "\"False\"", "\"(\"", "\"#\""]),
     ("a type", &["VAR", "CON", "\"(\"", "\"{\"", "\"<\"", "\"#\""]),
 ];

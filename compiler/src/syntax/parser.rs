@@ -30,7 +30,7 @@ pub fn parse_module(file: FileId, source: &str) -> (Module, Vec<SyntaxError>) {
         let triples = chunk.iter().cloned().map(|t| Ok::<_, SyntaxError>((t.start, t.token, t.end)));
         match parser.parse(file, triples) {
             Ok(item) => items.push(item),
-            Err(error) => errors.push(parse_error(file, source, error, next_item)),
+            Err(error) => errors.push(parse_error(file, error, next_item)),
         }
     }
     (Module { items }, errors)
@@ -55,7 +55,6 @@ fn lex_error(file: FileId, source: &str, error: &LexError) -> SyntaxError {
 
 fn parse_error(
     file: FileId,
-    source: &str,
     error: ParseError<usize, Token, SyntaxError>,
     next_item: Option<(usize, usize)>,
 ) -> SyntaxError {
@@ -66,14 +65,13 @@ fn parse_error(
             Span::new(file, start..end),
         ),
         ParseError::UnrecognizedEof { location, expected } => match next_item {
-            Some((start, end)) => SyntaxError::new(SyntaxErrorKind::ItemCutShort { expected }, Span::new(file, start..end)),
-            None => {
-                let _ = location;
-                SyntaxError::new(
-                    SyntaxErrorKind::UnexpectedEndOfFile { expected },
-                    Span::new(file, source.len()..source.len()),
-                )
-            }
+            Some((start, end)) => SyntaxError::new(
+                SyntaxErrorKind::ItemCutShort { expected, item_end: Span::new(file, location..location) },
+                Span::new(file, start..end),
+            ),
+            // Point just after the item's last token, not at trailing blank
+            // lines or comments.
+            None => SyntaxError::new(SyntaxErrorKind::UnexpectedEndOfFile { expected }, Span::new(file, location..location)),
         },
         ParseError::ExtraToken { token: (start, token, end) } => SyntaxError::new(
             SyntaxErrorKind::UnexpectedToken { found: token.to_string(), expected: Vec::new() },

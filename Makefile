@@ -1,0 +1,35 @@
+# The two set-up commands on a fresh machine are `make run` and `make test`;
+# both install what is missing through `deps` first.
+CARGO ?= cargo
+CDSL := target/release/cdsl
+EXAMPLES := $(sort $(wildcard fs-examples/cdsl/*.cdsl))
+
+.PHONY: all deps build run test lint fuzz bench
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(CARGO) build --release -p cdsl
+
+# The main job. For now: check every example program and print a summary.
+# (Issue #7 extends it to mounting the ext2 example through FUSE.)
+run: build
+	@scripts/run-examples.sh $(CDSL) $(EXAMPLES)
+
+test: deps lint
+	$(CARGO) test --workspace
+
+lint: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Long no-panic run over random and mutated inputs (>= 100,000 cases).
+fuzz: deps
+	CDSL_FUZZ_CASES=100000 $(CARGO) test --release -p cdsl --test no_panic -- --nocapture
+
+# Throughput and ratio benchmarks (numbers are printed, not asserted).
+bench: deps
+	$(CARGO) bench -p cdsl --bench parse

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The one idempotent set-up step behind `make run` and `make test`: installs
+# whatever the build and the tests need and is missing. As root it uses
+# apt-get; otherwise it names the packages to install and stops.
+set -euo pipefail
+
+# command-on-PATH  Debian-package   (what needs it)
+NEEDED=(
+  "cc gcc"                # the linker rustc calls
+  "make make"             # this Makefile
+)
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "deps: cargo is missing; install the Rust toolchain with rustup (https://rustup.rs)" >&2
+  exit 1
+fi
+
+missing=()
+for pair in "${NEEDED[@]}"; do
+  read -r cmd pkg <<<"$pair"
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing packages: ${missing[*]}" >&2
+  echo "deps: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}"

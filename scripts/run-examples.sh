@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make run`: check each example program with the cdsl binary and summarise.
+set -uo pipefail
+cdsl=$1
+shift
+ok=0
+failed=0
+printf '%-44s %7s  %s\n' "program" "lines" "verdict"
+for file in "$@"; do
+  lines=$(wc -l <"$file")
+  if "$cdsl" check --color never "$file" 2>/tmp/cdsl-run.$$; then
+    printf '%-44s %7d  %s\n' "$file" "$lines" "ok"
+    ok=$((ok + 1))
+  else
+    printf '%-44s %7d  %s\n' "$file" "$lines" "FAILED"
+    cat /tmp/cdsl-run.$$
+    failed=$((failed + 1))
+  fi
+done
+rm -f /tmp/cdsl-run.$$
+echo "checked $((ok + failed)) programs: $ok ok, $failed failed (parse only; type checking is issue #3)"
+[ "$failed" -eq 0 ]
