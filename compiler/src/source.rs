@@ -94,8 +94,6 @@ impl SourceMap {
     }
 
     fn file(&self, file: FileId) -> &codespan_reporting::files::SimpleFile<String, String> {
-        self.files
-            .get(file.0 as usize)
-            .unwrap_or_else(|_| unreachable!("bug: {file:?} is not in this source map"))
+        self.files.get(file.0 as usize).unwrap_or_else(|_| unreachable!("bug: {file:?} is not in this source map"))
     }
 }

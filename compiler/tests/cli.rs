@@ -3,10 +3,7 @@
 use std::process::{Command, Output};
 
 fn cdsl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdsl"))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run cdsl: {e}"))
+    Command::new(env!("CARGO_BIN_EXE_cdsl")).args(args).output().unwrap_or_else(|e| panic!("cannot run cdsl: {e}"))
 }
 
 fn stdout(o: &Output) -> String {

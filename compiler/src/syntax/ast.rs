@@ -129,14 +129,20 @@ pub struct Expr {
 pub enum ExprKind {
     Var(Ident),
     /// `f [U32, _]`: explicit type application; `None` is an inferred `_`.
-    TypeApp { name: Ident, args: Vec<Option<Type>> },
+    TypeApp {
+        name: Ident,
+        args: Vec<Option<Type>>,
+    },
     Lit(Lit),
     Unit,
     Tuple(Vec<Expr>),
     /// `#{f = e, ...}`
     UnboxedRecord(Vec<FieldExpr>),
     /// Variant construction `Tag e1 e2` (several arguments form a tuple).
-    Con { tag: Ident, args: Vec<Expr> },
+    Con {
+        tag: Ident,
+        args: Vec<Expr>,
+    },
     /// `f e`
     App(Box<Expr>, Box<Expr>),
     /// `not e`, `complement e`
@@ -149,11 +155,23 @@ pub enum ExprKind {
     /// `e {f = e1, ...}`: put fields back into a record.
     Put(Box<Expr>, Vec<FieldExpr>),
     /// `if c !v then a else b`
-    If { cond: Box<Expr>, bangs: Vec<Ident>, then: Box<Expr>, els: Box<Expr> },
+    If {
+        cond: Box<Expr>,
+        bangs: Vec<Ident>,
+        then: Box<Expr>,
+        els: Box<Expr>,
+    },
     /// `let p = e !v and q = e2 in body`
-    Let { bindings: Vec<Binding>, body: Box<Expr> },
+    Let {
+        bindings: Vec<Binding>,
+        body: Box<Expr>,
+    },
     /// `e !v | P -> a | Q -> b`
-    Match { scrutinee: Box<Expr>, bangs: Vec<Ident>, alts: Vec<Alt> },
+    Match {
+        scrutinee: Box<Expr>,
+        bangs: Vec<Ident>,
+        alts: Vec<Alt>,
+    },
     /// `(e : t)`
     Annot(Box<Expr>, Type),
 }
@@ -213,11 +231,17 @@ pub enum PatKind {
     Unit,
     Tuple(Vec<Pat>),
     /// `Tag p1 p2`; the arguments may themselves be refutable (nested).
-    Con { tag: Ident, args: Vec<Pat> },
+    Con {
+        tag: Ident,
+        args: Vec<Pat>,
+    },
     /// `#{f = p, ...}`
     UnboxedRecord(Vec<FieldPat>),
     /// `r {f = p, ...}`: bind `r` to the record with the fields taken.
-    Take { record: Ident, fields: Vec<FieldPat> },
+    Take {
+        record: Ident,
+        fields: Vec<FieldPat>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

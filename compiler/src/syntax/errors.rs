@@ -56,9 +56,13 @@ impl SyntaxError {
                 "the file ends here",
             ),
             BadKind { letters } => Diagnostic::error(format!("`{letters}` is not a kind"), span, "not a kind")
-                .with_help("a kind is written with the letters D (discardable), S (shareable) and E (escapable), e.g. `a :< DS`"),
-            CannotUnbox => Diagnostic::error("only records and named types can be unboxed", span, "`#` cannot apply here")
-                .with_help("write `#{f : t}` for an unboxed record or `#Name` for an unboxed abstract type"),
+                .with_help(
+                "a kind is written with the letters D (discardable), S (shareable) and E (escapable), e.g. `a :< DS`",
+            ),
+            CannotUnbox => {
+                Diagnostic::error("only records and named types can be unboxed", span, "`#` cannot apply here")
+                    .with_help("write `#{f : t}` for an unboxed record or `#Name` for an unboxed abstract type")
+            }
             CannotInclude { path, reason } => {
                 Diagnostic::error(format!("cannot include `{path}`"), span, reason.clone())
                     .with_help("include paths are relative to the file that includes them")
@@ -116,11 +120,51 @@ fn with_token_hint(diagnostic: Diagnostic, found: &str, expected: &[String]) -> 
 /// operators are taken out first, so that `<` and `{` cannot then be mistaken
 /// for the start of a type.
 const SUMMARIES: &[(&str, &[&str])] = &[
-    ("an operator", &["\"+\"", "\"-\"", "\"*\"", "\"/\"", "\"%\"", "\"==\"", "\"/=\"", "\"<\"", "\">\"", "\"<=\"", "\">=\"", "\"&&\"", "\"||\"", "\".&.\"", "\".|.\"", "\".^.\"", "\"<<\"", "\">>\""]),
-    ("an expression", &["VAR", "CON", "INT", "CHAR", "STR", "\"(\"", "\"#\"", "\"not\"", "\"complement\"", "\"upcast\"", "\"True\"", "\"False\"", "\"let\"", "\"if\""]),
+    (
+        "an operator",
+        &[
+            "\"+\"", "\"-\"", "\"*\"", "\"/\"", "\"%\"", "\"==\"", "\"/=\"", "\"<\"", "\">\"", "\"<=\"", "\">=\"",
+            "\"&&\"", "\"||\"", "\".&.\"", "\".|.\"", "\".^.\"", "\"<<\"", "\">>\"",
+        ],
+    ),
+    (
+        "an expression",
+        &[
+            "VAR",
+            "CON",
+            "INT",
+            "CHAR",
+            "STR",
+            "\"(\"",
+            "\"#\"",
+            "\"not\"",
+            "\"complement\"",
+            "\"upcast\"",
+            "\"True\"",
+            "\"False\"",
+            "\"let\"",
+            "\"if\"",
+        ],
+    ),
     // After an operator or in an application: everything but `let` and `if`,
     // which need parentheses there.
-    ("an expression", &["VAR", "CON", "INT", "CHAR", "STR", "\"(\"", "\"#\"", "\"not\"", "\"complement\"", "\"upcast\"", "\"True\"", "\"False\""]),
+    (
+        "an expression",
+        &[
+            "VAR",
+            "CON",
+            "INT",
+            "CHAR",
+            "STR",
+            "\"(\"",
+            "\"#\"",
+            "\"not\"",
+            "\"complement\"",
+            "\"upcast\"",
+            "\"True\"",
+            "\"False\"",
+        ],
+    ),
     ("a pattern", &["\"_\"", "VAR", "CON", "INT", "CHAR", "\"True\"", "\"False\"", "\"(\"", "\"#\""]),
     ("a type", &["VAR", "CON", "\"(\"", "\"{\"", "\"<\"", "\"#\""]),
 ];

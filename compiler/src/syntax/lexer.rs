@@ -398,7 +398,10 @@ mod tests {
 
     #[test]
     fn literals_in_every_radix() {
-        assert_eq!(kinds("0x1F 0o17 0b101 1_000"), vec![Token::Int(31), Token::Int(15), Token::Int(5), Token::Int(1000)]);
+        assert_eq!(
+            kinds("0x1F 0o17 0b101 1_000"),
+            vec![Token::Int(31), Token::Int(15), Token::Int(5), Token::Int(1000)]
+        );
         assert_eq!(kinds(r"'\n' 'a'"), vec![Token::Char(b'\n'), Token::Char(b'a')]);
     }
 

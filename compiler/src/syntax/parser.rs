@@ -71,7 +71,9 @@ fn parse_error(
             ),
             // Point just after the item's last token, not at trailing blank
             // lines or comments.
-            None => SyntaxError::new(SyntaxErrorKind::UnexpectedEndOfFile { expected }, Span::new(file, location..location)),
+            None => {
+                SyntaxError::new(SyntaxErrorKind::UnexpectedEndOfFile { expected }, Span::new(file, location..location))
+            }
         },
         ParseError::ExtraToken { token: (start, token, end) } => SyntaxError::new(
             SyntaxErrorKind::UnexpectedToken { found: token.to_string(), expected: Vec::new() },
@@ -115,9 +117,7 @@ pub fn spine(pieces: Vec<Piece>) -> Expr {
 }
 
 fn absorb(con: Expr, rest: &mut impl Iterator<Item = Piece>) -> Expr {
-    let ExprKind::Con { tag, mut args } = con.kind else {
-        unreachable!("bug: only constructors are bare")
-    };
+    let ExprKind::Con { tag, mut args } = con.kind else { unreachable!("bug: only constructors are bare") };
     args.extend(rest.map(|p| p.expr));
     let span = args.last().map_or(con.span, |last| con.span.to(last.span));
     Expr::new(ExprKind::Con { tag, args }, span)
