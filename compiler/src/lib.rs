@@ -14,3 +14,4 @@
 pub mod diagnostics;
 pub mod source;
 pub mod syntax;
+pub mod typeck;

@@ -33,9 +33,10 @@ enum Command {
     },
     /// Check each FILE and everything it includes.
     ///
-    /// For now this parses (the type checker is issue #3). Prints nothing and
-    /// exits 0 when all files are well formed; otherwise prints every
-    /// diagnostic on standard error and exits 1.
+    /// Parses and type-checks (linear types). Prints nothing and exits 0 when
+    /// every file is well typed; otherwise prints every diagnostic on
+    /// standard error and exits 1. Type checking runs only on files that
+    /// parse.
     Check {
         /// One or more `.cdsl` source files.
         #[arg(required = true)]
@@ -81,6 +82,9 @@ fn check(files: Vec<PathBuf>, colour: Colour) -> ExitCode {
     let mut diagnostics = Vec::new();
     for file in &files {
         match loader::load(&mut sources, file) {
+            Ok((program, errors)) if errors.is_empty() => {
+                diagnostics.extend(cdsl::typeck::check_loaded(&program).iter().map(|e| e.to_diagnostic()))
+            }
             Ok((_, errors)) => diagnostics.extend(errors.iter().map(|e| e.to_diagnostic())),
             Err(e) => return io_error(&e),
         }

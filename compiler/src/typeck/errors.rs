@@ -1,0 +1,239 @@
+//! Type errors as data, and their wording as diagnostics.
+
+use crate::diagnostics::Diagnostic;
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeError {
+    pub kind: TypeErrorKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeErrorKind {
+    UnknownType { name: String },
+    WrongTypeArity { name: String, expected: usize, found: usize },
+    UnknownVariable { name: String },
+    UnknownTypeVariable { name: String },
+    Duplicate { what: &'static str, name: String, first: Span },
+    DefinitionWithoutSignature { name: String },
+    SignatureNameMismatch { signature: String },
+    Mismatch { expected: String, found: String },
+    NotAFunction { found: String },
+    NoSuchField { field: String, ty: String },
+    FieldTaken { field: String, taken_at: Option<Span> },
+    FieldNotTaken { field: String },
+    NotARecord { found: String },
+    MemberOfLinear { var: Option<String>, ty: String },
+    NoSuchTag { tag: String, ty: String },
+    CannotInferVariant { tag: String },
+    LiteralOutOfRange { value: u64, ty: String },
+    NotAWord { found: String },
+    BadUpcast { from: String, to: String },
+    CannotInfer { what: &'static str },
+    LinearUsedTwice { var: String, bound: Span, first_use: Span },
+    LinearDropped { var: String, ty: String, bound: Span, taken: Vec<String> },
+    LinearUsedInOneBranch { var: String, bound: Span, used: Span, other_branch: Span },
+    ObservedUsed { var: String, observed: Span },
+    ObservedEscapes { var: String, ty: String, observed: Span },
+    TakenFieldsEscape { var: Option<String>, fields: Vec<String> },
+    KindViolation { ty: String, kind: String, required: String, why: &'static str },
+    NonExhaustive { missing: String },
+    Recursion { cycle: Vec<String> },
+    PatternMismatch { expected: String, pattern: &'static str },
+    TypeArgCount { name: String, expected: usize, found: usize },
+}
+
+impl TypeError {
+    pub fn new(kind: TypeErrorKind, span: Span) -> TypeError {
+        TypeError { kind, span }
+    }
+
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        use TypeErrorKind::*;
+        let span = self.span;
+        match &self.kind {
+            UnknownType { name } => Diagnostic::error(format!("unknown type `{name}`"), span, "not declared")
+                .with_help(format!("declare it with `type {name} = ...`, or as an abstract type `type {name}`")),
+            WrongTypeArity { name, expected, found } => Diagnostic::error(
+                format!("type `{name}` takes {expected} argument{}, but {found} were given", plural(*expected)),
+                span,
+                format!("expected {expected} type argument{}", plural(*expected)),
+            ),
+            UnknownVariable { name } => Diagnostic::error(format!("unknown variable `{name}`"), span, "not in scope")
+                .with_help("bind it with `let`, a pattern, or declare a top-level function or constant of this name"),
+            UnknownTypeVariable { name } => {
+                Diagnostic::error(format!("unknown type variable `{name}`"), span, "not bound")
+                    .with_help(format!("quantify it in the signature: `all ({name}). ...`"))
+            }
+            Duplicate { what, name, first } => {
+                Diagnostic::error(format!("{what} `{name}` is defined twice"), span, "defined again here")
+                    .with_secondary(*first, "first defined here")
+                    .with_help("rename one of them")
+            }
+            DefinitionWithoutSignature { name } => {
+                Diagnostic::error(format!("`{name}` has no type signature"), span, "definition without a signature")
+                    .with_help(format!("write `{name} : ArgType -> ResultType` on the line before"))
+            }
+            SignatureNameMismatch { signature } => Diagnostic::error(
+                format!("definition does not match the signature of `{signature}` above it"),
+                span,
+                "a different name",
+            )
+            .with_help("a definition follows its own signature; check the spelling"),
+            Mismatch { expected, found } => Diagnostic::error(
+                format!("mismatched types: expected `{expected}`, found `{found}`"),
+                span,
+                format!("this is `{found}`"),
+            ),
+            NotAFunction { found } => {
+                Diagnostic::error(format!("`{found}` is not a function"), span, "applied to an argument here")
+            }
+            NoSuchField { field, ty } => {
+                Diagnostic::error(format!("no field `{field}` in `{ty}`"), span, "unknown field")
+            }
+            FieldTaken { field, taken_at } => {
+                let d = Diagnostic::error(format!("field `{field}` is already taken"), span, "taken field used here");
+                let d = match taken_at {
+                    Some(at) => d.with_secondary(*at, "taken here"),
+                    None => d,
+                };
+                d.with_help(format!("put `{field}` back first: `r {{{field} = value}}`"))
+            }
+            FieldNotTaken { field } => Diagnostic::error(
+                format!("field `{field}` is not taken, so nothing can be put into it"),
+                span,
+                "put into a present field",
+            )
+            .with_help(format!("take it first (`let r' {{{field}}} = r`), or its old value would be lost")),
+            NotARecord { found } => Diagnostic::error(format!("`{found}` is not a record"), span, "expected a record"),
+            MemberOfLinear { var, ty } => {
+                let what = var.as_ref().map_or_else(|| "a linear record".to_owned(), |v| format!("linear `{v}`"));
+                Diagnostic::error(format!("cannot read a field of {what}"), span, format!("`{ty}` is linear here"))
+                    .with_help(match var {
+                        Some(v) => format!("observe it: `let x = {v}.field !{v} in ...`, or take the field"),
+                        None => "bind it and observe it with `!`, or take the field".to_owned(),
+                    })
+            }
+            NoSuchTag { tag, ty } => {
+                Diagnostic::error(format!("no alternative `{tag}` in `{ty}`"), span, "unknown tag")
+            }
+            CannotInferVariant { tag } => {
+                Diagnostic::error(format!("cannot infer the variant type of `{tag}`"), span, "type needed here")
+                    .with_help("annotate it: `(e : <Tag t | ...>)`, or bind it with a typed `let x : T = ...`")
+            }
+            LiteralOutOfRange { value, ty } => Diagnostic::error(
+                format!("literal `{value}` does not fit in `{ty}`"),
+                span,
+                format!("out of range for `{ty}`"),
+            )
+            .with_help("use a wider type and `upcast` the narrower operands"),
+            NotAWord { found } => {
+                Diagnostic::error(format!("expected a word type, found `{found}`"), span, "not U8, U16, U32 or U64")
+            }
+            BadUpcast { from, to } => {
+                Diagnostic::error(format!("cannot upcast `{from}` to `{to}`"), span, "upcast only widens a word type")
+            }
+            CannotInfer { what } => Diagnostic::error(format!("cannot infer the type of {what}"), span, "type needed")
+                .with_help("add an annotation `(e : T)`"),
+            LinearUsedTwice { var, bound, first_use } => {
+                Diagnostic::error(format!("linear variable `{var}` is used twice"), span, "used again here")
+                    .with_secondary(*first_use, "first used here")
+                    .with_secondary(*bound, "bound here")
+                    .with_help(format!(
+                "a linear value is used exactly once; to read it without consuming it, observe it with `!{var}`"
+            ))
+            }
+            LinearDropped { var, ty, bound, taken } => Diagnostic::error(
+                format!("linear variable `{var}` is never used"),
+                span,
+                format!("`{var}` is dropped here without being used"),
+            )
+            .with_secondary(*bound, format!("`{var} : {ty}` is bound here"))
+            .with_help(match taken.first() {
+                Some(field) => {
+                    format!("put `{field}` back into `{var}` (`{var} {{{field} = ...}}`) and return it, or pass it on")
+                }
+                None => format!("return `{var}`, pass it to a function that frees it, or put it back into a record"),
+            }),
+            LinearUsedInOneBranch { var, bound, used, other_branch: _ } => Diagnostic::error(
+                format!("linear variable `{var}` is used in one branch but not in the other"),
+                span,
+                format!("`{var}` is not used in this branch"),
+            )
+            .with_secondary(*used, "but it is used in this one")
+            .with_secondary(*bound, "bound here")
+            .with_help(format!("use `{var}` in every branch, or in none")),
+            ObservedUsed { var, observed } => Diagnostic::error(
+                format!("`{var}` is observed here, so it cannot be consumed"),
+                span,
+                "consumed while observed",
+            )
+            .with_secondary(*observed, "observed here")
+            .with_help(format!("use `{var}` after the observing `let` instead")),
+            ObservedEscapes { var, ty, observed } => Diagnostic::error(
+                format!("a read-only view of `{var}` escapes its observation"),
+                span,
+                format!("this has type `{ty}`, which may point into `{var}`"),
+            )
+            .with_secondary(*observed, "observed here")
+            .with_help("return only values that do not alias the observed one (words, or copies)"),
+            TakenFieldsEscape { var, fields } => {
+                let list = fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+                let subject = var.as_ref().map_or_else(|| "a record".to_owned(), |v| format!("`{v}`"));
+                Diagnostic::error(
+                    format!(
+                        "{subject} is used whole while field{} {list} {} taken",
+                        plural(fields.len()),
+                        if fields.len() == 1 { "is" } else { "are" }
+                    ),
+                    span,
+                    "fields still taken",
+                )
+                .with_help(match (var, fields.first()) {
+                    (Some(v), Some(f)) => format!("put `{f}` back into `{v}` first: `{v} {{{f} = ...}}`"),
+                    _ => "put the taken fields back first".to_owned(),
+                })
+            }
+            KindViolation { ty, kind, required, why } => Diagnostic::error(
+                format!("`{ty}` cannot be {why}"),
+                span,
+                format!("its kind is {kind}, but {required} is required"),
+            )
+            .with_help("D: discardable, S: shareable, E: escapable; linear values are only E"),
+            NonExhaustive { missing } => Diagnostic::error(
+                format!("non-exhaustive patterns: {missing} not covered"),
+                span,
+                format!("missing alternative {missing}"),
+            )
+            .with_help(format!("add an alternative `| {} -> ...`", missing.trim_matches('`'))),
+            Recursion { cycle } => Diagnostic::error(
+                format!(
+                    "recursion is not allowed: {}",
+                    cycle.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" calls ")
+                ),
+                span,
+                "this call closes the cycle",
+            )
+            .with_help("iterate with a bounded iterator from the runtime, such as `seq32`"),
+            PatternMismatch { expected, pattern } => Diagnostic::error(
+                format!("this {pattern} pattern cannot match a value of type `{expected}`"),
+                span,
+                "pattern of the wrong shape",
+            ),
+            TypeArgCount { name, expected, found } => Diagnostic::error(
+                format!("`{name}` takes {expected} type argument{}, but {found} were given", plural(*expected)),
+                span,
+                "wrong number of type arguments",
+            ),
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

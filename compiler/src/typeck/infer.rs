@@ -1,0 +1,192 @@
+//! Unknowns and unification: meta variables, their solutions, and kinds.
+
+use crate::source::Span;
+use crate::typeck::errors::{TypeError, TypeErrorKind};
+use crate::typeck::types::{Kind, MetaId, Prim, Ty};
+use std::collections::HashMap;
+
+#[derive(Default)]
+pub struct Metas {
+    solutions: Vec<Option<Ty>>,
+    /// Metas standing for the type of an integer literal: only word types.
+    integral: Vec<bool>,
+}
+
+impl Metas {
+    pub fn fresh(&mut self, integral: bool) -> Ty {
+        self.solutions.push(None);
+        self.integral.push(integral);
+        Ty::Meta((self.solutions.len() - 1) as MetaId)
+    }
+
+    pub fn is_integral(&self, id: MetaId) -> bool {
+        self.integral[id as usize]
+    }
+
+    /// Replaces solved metas by their solutions, all the way down.
+    pub fn zonk(&self, ty: &Ty) -> Ty {
+        match ty {
+            Ty::Meta(id) => match &self.solutions[*id as usize] {
+                Some(solution) => self.zonk(solution),
+                None => ty.clone(),
+            },
+            Ty::Tuple(items) => Ty::Tuple(items.iter().map(|t| self.zonk(t)).collect()),
+            Ty::Record { fields, boxed, read_only } => Ty::Record {
+                fields: fields
+                    .iter()
+                    .map(|(n, f)| (n.clone(), crate::typeck::types::Field { ty: self.zonk(&f.ty), taken: f.taken }))
+                    .collect(),
+                boxed: *boxed,
+                read_only: *read_only,
+            },
+            Ty::Variant(alts) => Ty::Variant(alts.iter().map(|(t, a)| (t.clone(), self.zonk(a))).collect()),
+            Ty::Abstract { name, args, unboxed, read_only } => Ty::Abstract {
+                name: name.clone(),
+                args: args.iter().map(|a| self.zonk(a)).collect(),
+                unboxed: *unboxed,
+                read_only: *read_only,
+            },
+            Ty::Fun(a, b) => Ty::Fun(Box::new(self.zonk(a)), Box::new(self.zonk(b))),
+            Ty::Prim(_) | Ty::Unit | Ty::Var { .. } | Ty::Error => ty.clone(),
+        }
+    }
+
+    /// Integer literals whose type nothing fixed are `U32`, as in Cogent.
+    pub fn default_integrals(&mut self) {
+        for id in 0..self.solutions.len() {
+            if self.integral[id] && self.solutions[id].is_none() {
+                self.solutions[id] = Some(Ty::Prim(Prim::U32));
+            }
+        }
+    }
+
+    /// Makes `found` equal to `expected`, or reports why it cannot be.
+    pub fn unify(&mut self, expected: &Ty, found: &Ty, span: Span) -> Result<(), TypeError> {
+        let (e, f) = (self.zonk(expected), self.zonk(found));
+        if self.unify_zonked(&e, &f) {
+            return Ok(());
+        }
+        let (e, f) = (self.zonk(&e), self.zonk(&f));
+        Err(mismatch_error(&e, &f, span))
+    }
+
+    fn unify_zonked(&mut self, e: &Ty, f: &Ty) -> bool {
+        match (e, f) {
+            (Ty::Error, _) | (_, Ty::Error) => true,
+            (Ty::Meta(a), Ty::Meta(b)) if a == b => true,
+            (Ty::Meta(id), other) | (other, Ty::Meta(id)) => self.solve(*id, other),
+            (Ty::Prim(a), Ty::Prim(b)) => a == b,
+            (Ty::Unit, Ty::Unit) => true,
+            (Ty::Tuple(a), Ty::Tuple(b)) => a.len() == b.len() && self.unify_all(a, b),
+            (
+                Ty::Record { fields: fa, boxed: ba, read_only: ra },
+                Ty::Record { fields: fb, boxed: bb, read_only: rb },
+            ) => {
+                ba == bb
+                    && ra == rb
+                    && fa.len() == fb.len()
+                    && fa.iter().zip(fb).all(|((na, a), (nb, b))| na == nb && a.taken == b.taken)
+                    && fa.iter().zip(fb).all(|((_, a), (_, b))| self.unify_zonked(&self.zonk(&a.ty), &self.zonk(&b.ty)))
+            }
+            (Ty::Variant(a), Ty::Variant(b)) => {
+                a.len() == b.len()
+                    && a.keys().eq(b.keys())
+                    && a.values().zip(b.values()).all(|(x, y)| self.unify_zonked(&self.zonk(x), &self.zonk(y)))
+            }
+            (
+                Ty::Abstract { name: na, args: aa, unboxed: ua, read_only: ra },
+                Ty::Abstract { name: nb, args: ab, unboxed: ub, read_only: rb },
+            ) => na == nb && ua == ub && ra == rb && aa.len() == ab.len() && self.unify_all(aa, ab),
+            (Ty::Var { name: a, banged: ba }, Ty::Var { name: b, banged: bb }) => a == b && ba == bb,
+            (Ty::Fun(a1, b1), Ty::Fun(a2, b2)) => {
+                self.unify_zonked(a1, a2) && self.unify_zonked(&self.zonk(b1), &self.zonk(b2))
+            }
+            _ => false,
+        }
+    }
+
+    fn unify_all(&mut self, a: &[Ty], b: &[Ty]) -> bool {
+        a.iter().zip(b).all(|(x, y)| {
+            let (x, y) = (self.zonk(x), self.zonk(y));
+            self.unify_zonked(&x, &y)
+        })
+    }
+
+    fn solve(&mut self, id: MetaId, ty: &Ty) -> bool {
+        if occurs(id, ty) {
+            return false;
+        }
+        if self.integral[id as usize] {
+            match ty {
+                Ty::Prim(p) if p.is_word() => {}
+                Ty::Meta(other) => self.integral[*other as usize] = true,
+                _ => return false,
+            }
+        }
+        self.solutions[id as usize] = Some(ty.clone());
+        true
+    }
+
+    /// The kind of a (zonked) type; rigid variables take the kinds of their
+    /// binders.
+    pub fn kind(&self, ty: &Ty, var_kinds: &HashMap<String, Kind>) -> Kind {
+        match ty {
+            Ty::Prim(_) | Ty::Unit | Ty::Fun(..) | Ty::Error => Kind::ALL,
+            Ty::Tuple(items) => items.iter().fold(Kind::ALL, |k, t| k.meet(self.kind(t, var_kinds))),
+            Ty::Record { boxed: true, read_only, .. } | Ty::Abstract { unboxed: false, read_only, .. } => {
+                if *read_only {
+                    Kind::READ_ONLY
+                } else {
+                    Kind::LINEAR
+                }
+            }
+            Ty::Record { fields, read_only, .. } => {
+                let k = fields
+                    .iter()
+                    .filter(|(_, f)| !f.taken)
+                    .fold(Kind::ALL, |k, (_, f)| k.meet(self.kind(&f.ty, var_kinds)));
+                if *read_only {
+                    k.meet(Kind::READ_ONLY)
+                } else {
+                    k
+                }
+            }
+            Ty::Abstract { args, .. } => args.iter().fold(Kind::ALL, |k, t| k.meet(self.kind(t, var_kinds))),
+            Ty::Variant(alts) => alts.values().fold(Kind::ALL, |k, t| k.meet(self.kind(t, var_kinds))),
+            Ty::Var { banged: true, .. } => Kind::READ_ONLY,
+            Ty::Var { name, .. } => var_kinds.get(name).copied().unwrap_or(Kind::NONE),
+            Ty::Meta(id) => match &self.solutions[*id as usize] {
+                Some(solution) => self.kind(solution, var_kinds),
+                None if self.integral[*id as usize] => Kind::ALL,
+                // Unknown: assume the worst, so nothing unsound is accepted.
+                None => Kind::LINEAR,
+            },
+        }
+    }
+}
+
+fn occurs(id: MetaId, ty: &Ty) -> bool {
+    match ty {
+        Ty::Meta(other) => *other == id,
+        Ty::Tuple(items) => items.iter().any(|t| occurs(id, t)),
+        Ty::Record { fields, .. } => fields.iter().any(|(_, f)| occurs(id, &f.ty)),
+        Ty::Variant(alts) => alts.values().any(|t| occurs(id, t)),
+        Ty::Abstract { args, .. } => args.iter().any(|t| occurs(id, t)),
+        Ty::Fun(a, b) => occurs(id, a) || occurs(id, b),
+        Ty::Prim(_) | Ty::Unit | Ty::Var { .. } | Ty::Error => false,
+    }
+}
+
+/// A mismatch, worded for the most common case: a record whose fields are
+/// still taken where the whole record is expected.
+fn mismatch_error(expected: &Ty, found: &Ty, span: Span) -> TypeError {
+    if let (Ty::Record { fields: fe, .. }, Ty::Record { fields: ff, .. }) = (expected, found) {
+        let names_agree = fe.len() == ff.len() && fe.iter().zip(ff).all(|((a, _), (b, _))| a == b);
+        let still_taken: Vec<String> =
+            fe.iter().zip(ff).filter(|((_, e), (_, f))| !e.taken && f.taken).map(|((n, _), _)| n.clone()).collect();
+        if names_agree && !still_taken.is_empty() {
+            return TypeError::new(TypeErrorKind::TakenFieldsEscape { var: None, fields: still_taken }, span);
+        }
+    }
+    TypeError::new(TypeErrorKind::Mismatch { expected: expected.to_string(), found: found.to_string() }, span)
+}
