@@ -587,12 +587,20 @@ impl<'e, 'a> FnChecker<'e, 'a> {
             self.errors.extend(errors);
             ty
         });
-        let ty = self.observing(&binding.bangs, binding.value.span, |c| match &declared {
-            Some(ty) => {
+        let ty = self.observing(&binding.bangs, binding.value.span, |c| match (&declared, &binding.value.kind) {
+            (Some(ty), _) => {
                 c.check(&binding.value, ty);
                 ty.clone()
             }
-            None => c.infer(&binding.value),
+            // Taking more fields out of a record with some already taken is
+            // fine; the pattern reports any field taken twice.
+            (None, ExprKind::Var(v)) if matches!(binding.pat.kind, ast::PatKind::Take { .. }) => {
+                match c.lookup(&v.name) {
+                    Some(index) => c.use_local(index, binding.value.span, false),
+                    None => c.infer(&binding.value),
+                }
+            }
+            (None, _) => c.infer(&binding.value),
         });
         self.bind_pattern(&binding.pat, &ty);
         self.check_exhaustive(&ty, &[&binding.pat], binding.pat.span);
