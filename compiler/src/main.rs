@@ -83,7 +83,9 @@ fn check(files: Vec<PathBuf>, colour: Colour) -> ExitCode {
     for file in &files {
         match loader::load(&mut sources, file) {
             Ok((program, errors)) if errors.is_empty() => {
-                diagnostics.extend(cdsl::typeck::check_loaded(&program).iter().map(|e| e.to_diagnostic()))
+                if let Err(errors) = cdsl::typeck::check_loaded(&program) {
+                    diagnostics.extend(errors.iter().map(|e| e.to_diagnostic()));
+                }
             }
             Ok((_, errors)) => diagnostics.extend(errors.iter().map(|e| e.to_diagnostic())),
             Err(e) => return io_error(&e),

@@ -11,54 +11,78 @@ pub mod calls;
 pub mod check;
 pub mod env;
 pub mod errors;
+pub mod expr;
 pub mod infer;
 pub mod pat;
+pub mod typed;
 pub mod types;
 
 use crate::syntax::ast;
 use check::{end_of, FnChecker};
 use env::Env;
 use errors::{TypeError, TypeErrorKind};
+use std::collections::BTreeMap;
 use types::Ty;
 
-/// Checks a whole program (all modules, includes already loaded).
-pub fn check_program(modules: &[&ast::Module]) -> Vec<TypeError> {
+/// Checks a whole program (all modules, includes already loaded): the typed
+/// program when it is well typed, otherwise every error found.
+pub fn check_program(modules: &[&ast::Module]) -> Result<typed::Program, Vec<TypeError>> {
     let mut errors = Vec::new();
     let env = Env::collect(modules, &mut errors);
     let mut graph = calls::CallGraph::default();
-    for function in env.functions.values() {
-        let Some(definition) = &function.definition else { continue };
-        let mut checker = FnChecker::new(&env, &function.scheme);
-        check_definition(&mut checker, &function.scheme.ty, definition);
-        checker.finish();
-        graph.add(&definition.name.name, checker.calls.clone());
-        errors.append(&mut checker.errors);
+    let mut functions = BTreeMap::new();
+    for (name, function) in &env.functions {
+        let body = function.definition.as_ref().map(|definition| {
+            let mut checker = FnChecker::new(&env, &function.scheme);
+            let body = check_definition(&mut checker, &function.scheme.ty, definition);
+            checker.finish();
+            graph.add(name, std::mem::take(&mut checker.calls));
+            errors.append(&mut checker.errors);
+            zonk_body(body, &checker)
+        });
+        let span = function.name.span;
+        functions
+            .insert(name.clone(), typed::Function { name: name.clone(), scheme: function.scheme.clone(), body, span });
     }
     errors.extend(graph.cycles());
-    errors.sort_by_key(|e| (e.span.file, e.span.start));
-    errors
+    if errors.is_empty() {
+        Ok(typed::Program { functions })
+    } else {
+        errors.sort_by_key(|e| (e.span.file, e.span.start));
+        Err(errors)
+    }
 }
 
-fn check_definition(checker: &mut FnChecker, ty: &Ty, definition: &env::Definition) {
+fn check_definition(checker: &mut FnChecker, ty: &Ty, definition: &env::Definition) -> typed::Body {
     match (definition.param, ty) {
         (Some(param), Ty::Fun(arg, result)) => {
-            checker.bind_pattern(param, arg);
+            let param_pat = checker.bind_pattern(param, arg);
             checker.check_exhaustive(arg, &[param], param.span);
-            checker.check(definition.body, result);
+            let expr = checker.check(definition.body, result);
             checker.close_scope(0, end_of(definition.body.span));
+            typed::Body { param: Some(param_pat), expr }
         }
         (Some(param), other) => {
             checker.error(
                 TypeErrorKind::Mismatch { expected: other.to_string(), found: "a function".to_owned() },
                 param.span,
             );
+            typed::Body { param: None, expr: typed::Expr::error(definition.body.span) }
         }
-        (None, ty) => checker.check(definition.body, ty),
+        (None, ty) => typed::Body { param: None, expr: checker.check(definition.body, ty) },
     }
 }
 
+fn zonk_body(mut body: typed::Body, checker: &FnChecker) -> typed::Body {
+    if let Some(param) = &mut body.param {
+        typed::zonk_pat(param, &checker.metas);
+    }
+    typed::zonk_expr(&mut body.expr, &checker.metas);
+    body
+}
+
 /// Convenience for callers holding loaded modules.
-pub fn check_loaded(program: &crate::syntax::loader::Program) -> Vec<TypeError> {
+pub fn check_loaded(program: &crate::syntax::loader::Program) -> Result<typed::Program, Vec<TypeError>> {
     let modules: Vec<&ast::Module> = program.modules.iter().map(|m| &m.module).collect();
     check_program(&modules)
 }

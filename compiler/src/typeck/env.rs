@@ -13,7 +13,7 @@ pub struct Synonym<'a> {
 }
 
 /// A function's or constant's type: `all (vars). ty`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Scheme {
     pub vars: Vec<(String, Kind)>,
     pub ty: Ty,

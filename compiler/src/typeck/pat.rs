@@ -1,106 +1,114 @@
 //! Patterns: binding their variables, and checking that a set of patterns
 //! covers every value (exhaustiveness, with a missing case as a witness).
 
+use crate::source::Span;
 use crate::syntax::ast::{self, Lit, PatKind};
 use crate::typeck::check::FnChecker;
 use crate::typeck::errors::TypeErrorKind;
+use crate::typeck::typed::{self, PatKind as P};
 use crate::typeck::types::{Field, Prim, Ty};
 
 impl FnChecker<'_, '_> {
     /// Binds the variables of `pat`, which matches a value of type `ty`.
-    pub fn bind_pattern(&mut self, pat: &ast::Pat, ty: &Ty) {
+    pub fn bind_pattern(&mut self, pat: &ast::Pat, ty: &Ty) -> typed::Pat {
         let ty = self.metas.zonk(ty);
-        match &pat.kind {
+        let span = pat.span;
+        let kind = match &pat.kind {
             PatKind::Wildcard => {
                 if !self.kind(&ty).discard {
+                    let kind = self.kind(&ty).to_string();
+                    let why = "discarded by `_`";
                     self.error(
-                        TypeErrorKind::KindViolation {
-                            ty: ty.to_string(),
-                            kind: self.kind(&ty).to_string(),
-                            required: "D".into(),
-                            why: "discarded by `_`",
-                        },
-                        pat.span,
+                        TypeErrorKind::KindViolation { ty: ty.to_string(), kind, required: "D".into(), why },
+                        span,
                     );
                 }
+                P::Wildcard
             }
-            PatKind::Var(v) => self.bind(v, ty),
+            PatKind::Var(v) => {
+                self.bind(v, ty.clone());
+                P::Var(v.name.clone())
+            }
             PatKind::Lit(lit) => {
                 let lit_ty = match lit {
-                    Lit::Int(_) => self.metas.fresh(true),
+                    Lit::Int(n) => {
+                        let t = self.metas.fresh(true);
+                        self.literals.push((t.clone(), *n, span));
+                        t
+                    }
                     Lit::Bool(_) => Ty::bool(),
                     Lit::Char(_) => Ty::Prim(Prim::U8),
                     Lit::String(_) => Ty::Prim(Prim::String),
                 };
-                self.unify(&ty, &lit_ty, pat.span);
+                self.unify(&ty, &lit_ty, span);
+                P::Lit(lit.clone())
             }
-            PatKind::Unit => self.unify(&ty, &Ty::Unit, pat.span),
+            PatKind::Unit => {
+                self.unify(&ty, &Ty::Unit, span);
+                P::Unit
+            }
             PatKind::Tuple(items) => {
                 let tys = match &ty {
                     Ty::Tuple(tys) if tys.len() == items.len() => tys.clone(),
-                    Ty::Error => vec![Ty::Error; items.len()],
                     _ => {
-                        self.mismatch(&ty, "tuple", pat.span);
+                        self.mismatch(&ty, "tuple", span);
                         vec![Ty::Error; items.len()]
                     }
                 };
-                for (item, ty) in items.iter().zip(&tys) {
-                    self.bind_pattern(item, ty);
-                }
+                P::Tuple(items.iter().zip(&tys).map(|(item, ty)| self.bind_pattern(item, ty)).collect())
             }
-            PatKind::Con { tag, args } => self.bind_con(tag, args, &ty, pat.span),
+            PatKind::Con { tag, args } => self.bind_con(tag, args, &ty, span),
             PatKind::UnboxedRecord(fields) => {
                 if matches!(ty, Ty::Record { boxed: true, .. }) {
-                    self.mismatch(&ty, "unboxed record", pat.span);
+                    self.mismatch(&ty, "unboxed record", span);
                 }
-                let left_out = self.bind_fields(fields, &ty, pat.span).1;
+                let (_, typed_fields, left_out) = self.bind_fields(fields, &ty, span);
                 for (name, field) in left_out {
                     if !self.kind(&field.ty).discard {
-                        self.error(
-                            TypeErrorKind::KindViolation {
-                                ty: format!("{name} : {}", field.ty),
-                                kind: self.kind(&field.ty).to_string(),
-                                required: "D".into(),
-                                why: "left out of this pattern, which would drop it",
-                            },
-                            pat.span,
-                        );
+                        let kind = self.kind(&field.ty).to_string();
+                        let why = "left out of this pattern, which would drop it";
+                        let ty = format!("{name} : {}", field.ty);
+                        self.error(TypeErrorKind::KindViolation { ty, kind, required: "D".into(), why }, span);
                     }
                 }
+                P::UnboxedRecord(typed_fields)
             }
             PatKind::Take { record, fields } => {
-                let (rest, _) = self.bind_fields(fields, &ty, pat.span);
+                let (rest, typed_fields, _) = self.bind_fields(fields, &ty, span);
                 self.bind(record, rest);
+                P::Take { record: record.name.clone(), fields: typed_fields }
             }
-        }
+        };
+        typed::Pat::new(kind, ty, span)
     }
 
-    fn mismatch(&mut self, ty: &Ty, pattern: &'static str, span: crate::source::Span) {
+    fn mismatch(&mut self, ty: &Ty, pattern: &'static str, span: Span) {
         if *ty != Ty::Error {
             self.error(TypeErrorKind::PatternMismatch { expected: ty.to_string(), pattern }, span);
         }
     }
 
     /// Takes the named fields out of a record type, binding their patterns.
-    /// Returns the record with those fields taken, and the fields not named.
+    /// Returns the record with those fields taken, the typed field patterns,
+    /// and the fields not named.
     fn bind_fields(
         &mut self,
         fields: &[ast::FieldPat],
         ty: &Ty,
-        span: crate::source::Span,
-    ) -> (Ty, Vec<(String, Field)>) {
+        span: Span,
+    ) -> (Ty, Vec<(String, typed::Pat)>, Vec<(String, Field)>) {
         let Ty::Record { fields: mut record_fields, boxed, read_only } = ty.clone() else {
             self.mismatch(ty, "record", span);
-            for field in fields {
-                self.bind_pattern(&field.pat, &Ty::Error);
-            }
-            return (Ty::Error, Vec::new());
+            let typed_fields =
+                fields.iter().map(|f| (f.name.name.clone(), self.bind_pattern(&f.pat, &Ty::Error))).collect();
+            return (Ty::Error, typed_fields, Vec::new());
         };
+        let mut typed_fields = Vec::new();
         for field in fields {
             let Some((_, slot)) = record_fields.iter_mut().find(|(n, _)| *n == field.name.name) else {
                 let shown = Ty::Record { fields: record_fields.clone(), boxed, read_only }.to_string();
                 self.error(TypeErrorKind::NoSuchField { field: field.name.name.clone(), ty: shown }, field.name.span);
-                self.bind_pattern(&field.pat, &Ty::Error);
+                typed_fields.push((field.name.name.clone(), self.bind_pattern(&field.pat, &Ty::Error)));
                 continue;
             };
             if slot.taken {
@@ -111,16 +119,16 @@ impl FnChecker<'_, '_> {
             }
             slot.taken = true;
             let field_ty = slot.ty.clone();
-            self.bind_pattern(&field.pat, &field_ty);
+            typed_fields.push((field.name.name.clone(), self.bind_pattern(&field.pat, &field_ty)));
         }
         let named: Vec<&str> = fields.iter().map(|f| f.name.name.as_str()).collect();
         let left_out =
             record_fields.iter().filter(|(n, f)| !f.taken && !named.contains(&n.as_str())).cloned().collect();
-        (Ty::Record { fields: record_fields, boxed, read_only }, left_out)
+        (Ty::Record { fields: record_fields, boxed, read_only }, typed_fields, left_out)
     }
 
-    fn bind_con(&mut self, tag: &ast::Ident, args: &[ast::Pat], ty: &Ty, span: crate::source::Span) {
-        let payload = match ty {
+    fn bind_con(&mut self, tag: &ast::Ident, args: &[ast::Pat], ty: &Ty, span: Span) -> P {
+        let payload_ty = match ty {
             Ty::Variant(alts) => match alts.get(&tag.name) {
                 Some(payload) => payload.clone(),
                 None => {
@@ -137,27 +145,29 @@ impl FnChecker<'_, '_> {
                 Ty::Error
             }
         };
-        match args {
-            [] => self.unify(&payload, &Ty::Unit, span),
-            [one] => self.bind_pattern(one, &payload),
+        let payload = match args {
+            [] => {
+                self.unify(&payload_ty, &Ty::Unit, span);
+                typed::Pat::new(P::Unit, Ty::Unit, tag.span)
+            }
+            [one] => self.bind_pattern(one, &payload_ty),
             many => {
-                let tys = match &payload {
+                let tys = match &payload_ty {
                     Ty::Tuple(tys) if tys.len() == many.len() => tys.clone(),
-                    Ty::Error => vec![Ty::Error; many.len()],
                     _ => {
-                        self.mismatch(&payload, "multi-argument constructor", span);
+                        self.mismatch(&payload_ty, "multi-argument constructor", span);
                         vec![Ty::Error; many.len()]
                     }
                 };
-                for (arg, ty) in many.iter().zip(&tys) {
-                    self.bind_pattern(arg, ty);
-                }
+                let items = many.iter().zip(&tys).map(|(arg, ty)| self.bind_pattern(arg, ty)).collect();
+                typed::Pat::new(P::Tuple(items), payload_ty.clone(), many[0].span.to(many[many.len() - 1].span))
             }
-        }
+        };
+        P::Con { tag: tag.name.clone(), payload: Box::new(payload) }
     }
 
     /// Reports the first value of type `ty` that none of `pats` matches.
-    pub fn check_exhaustive(&mut self, ty: &Ty, pats: &[&ast::Pat], span: crate::source::Span) {
+    pub fn check_exhaustive(&mut self, ty: &Ty, pats: &[&ast::Pat], span: Span) {
         let ty = self.metas.zonk(ty);
         let rows: Vec<Vec<Space>> = pats.iter().map(|p| vec![Space::from_pat(p, &ty, self)]).collect();
         if let Some(witness) = missing(&rows, std::slice::from_ref(&ty), self) {
