@@ -62,8 +62,8 @@ impl FnChecker<'_, '_> {
                 if matches!(ty, Ty::Record { boxed: true, .. }) {
                     self.mismatch(&ty, "unboxed record", span);
                 }
-                let (_, typed_fields, left_out) = self.bind_fields(fields, &ty, span);
-                for (name, field) in left_out {
+                let bound = self.bind_fields(fields, &ty, span);
+                for (name, field) in bound.left_out {
                     if !self.kind(&field.ty).discard {
                         let kind = self.kind(&field.ty).to_string();
                         let why = "left out of this pattern, which would drop it";
@@ -71,12 +71,12 @@ impl FnChecker<'_, '_> {
                         self.error(TypeErrorKind::KindViolation { ty, kind, required: "D".into(), why }, span);
                     }
                 }
-                P::UnboxedRecord(typed_fields)
+                P::UnboxedRecord(bound.typed)
             }
             PatKind::Take { record, fields } => {
-                let (rest, typed_fields, _) = self.bind_fields(fields, &ty, span);
-                self.bind(record, rest);
-                P::Take { record: record.name.clone(), fields: typed_fields }
+                let bound = self.bind_fields(fields, &ty, span);
+                self.bind(record, bound.rest);
+                P::Take { record: record.name.clone(), fields: bound.typed }
             }
         };
         typed::Pat::new(kind, ty, span)
@@ -89,19 +89,12 @@ impl FnChecker<'_, '_> {
     }
 
     /// Takes the named fields out of a record type, binding their patterns.
-    /// Returns the record with those fields taken, the typed field patterns,
-    /// and the fields not named.
-    fn bind_fields(
-        &mut self,
-        fields: &[ast::FieldPat],
-        ty: &Ty,
-        span: Span,
-    ) -> (Ty, Vec<(String, typed::Pat)>, Vec<(String, Field)>) {
+    fn bind_fields(&mut self, fields: &[ast::FieldPat], ty: &Ty, span: Span) -> FieldsBound {
         let Ty::Record { fields: mut record_fields, boxed, read_only } = ty.clone() else {
             self.mismatch(ty, "record", span);
             let typed_fields =
                 fields.iter().map(|f| (f.name.name.clone(), self.bind_pattern(&f.pat, &Ty::Error))).collect();
-            return (Ty::Error, typed_fields, Vec::new());
+            return FieldsBound { rest: Ty::Error, typed: typed_fields, left_out: Vec::new() };
         };
         let mut typed_fields = Vec::new();
         for field in fields {
@@ -124,7 +117,7 @@ impl FnChecker<'_, '_> {
         let named: Vec<&str> = fields.iter().map(|f| f.name.name.as_str()).collect();
         let left_out =
             record_fields.iter().filter(|(n, f)| !f.taken && !named.contains(&n.as_str())).cloned().collect();
-        (Ty::Record { fields: record_fields, boxed, read_only }, typed_fields, left_out)
+        FieldsBound { rest: Ty::Record { fields: record_fields, boxed, read_only }, typed: typed_fields, left_out }
     }
 
     fn bind_con(&mut self, tag: &ast::Ident, args: &[ast::Pat], ty: &Ty, span: Span) -> P {
@@ -175,6 +168,16 @@ impl FnChecker<'_, '_> {
             self.error(TypeErrorKind::NonExhaustive { missing }, span);
         }
     }
+}
+
+/// What taking fields out of a record type gives.
+struct FieldsBound {
+    /// The record with the named fields taken.
+    rest: Ty,
+    /// The named fields' patterns, typed.
+    typed: Vec<(String, typed::Pat)>,
+    /// The fields not named.
+    left_out: Vec<(String, Field)>,
 }
 
 /// A pattern reduced to what matters for coverage.
