@@ -1,8 +1,41 @@
 //! DDSL, the data description language (issue #5).
 //!
-//! This crate will hold: the layout language (structs, endianness, bit fields,
-//! magic constants, computed-length arrays, tagged unions, pointers with address
-//! conversions and `when` conditions, `assert` invariants), its checker, the
-//! generators (Rust, C, CDSL bindings, Isabelle) and the generic tools driven
-//! only by a description (`dump`, `walk`, `fsck`). None of it exists yet.
+//! The passes, in order (see ARCHITECTURE.md and docs/ddsl.md):
+//! 1. [`syntax`] — lexing and parsing a `.ddsl` file into a [`syntax::ast::Layout`]
+//!    with a span on every node.
+//! 2. [`check`] — the layout checker: names, field order, sizes and offsets;
+//!    produces a [`check::Checked`] layout.
+//! 3. [`decode`] — an interpreter over a checked layout: decodes structures
+//!    from an image into [`decode::Value`]s plus typed faults (structure path,
+//!    byte offset), never aborting on a corrupt image.
+//! 4. [`dump`] — prints decoded roots as text (`ddsl dump`).
+//!
+//! Generators (Rust, C, CDSL, Isabelle), `walk`, `fsck` and writing are not
+//! written yet. Errors of every stage are data converted into
+//! `cdsl::diagnostics::Diagnostic`.
 #![forbid(unsafe_code)]
+
+pub mod check;
+pub mod decode;
+pub mod dump;
+pub mod eval;
+pub mod syntax;
+
+use cdsl::diagnostics::Diagnostic;
+use cdsl::source::FileId;
+
+/// Parses and checks one layout file. Returns the checked layout only when
+/// there are no errors. The checker runs only on a file that parses: a
+/// struct lost to a syntax error would make every use of it look unknown.
+pub fn check_text(file: FileId, text: &str) -> (Option<check::Checked>, Vec<Diagnostic>) {
+    let (layout, syntax_errors) = syntax::parse_layout(file, text);
+    if !syntax_errors.is_empty() {
+        return (None, syntax_errors.iter().map(|e| e.to_diagnostic()).collect());
+    }
+    let (checked, errors) = check::check(layout);
+    if errors.is_empty() {
+        (Some(checked), Vec::new())
+    } else {
+        (None, errors.iter().map(|e| e.to_diagnostic()).collect())
+    }
+}

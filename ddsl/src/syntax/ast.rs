@@ -1,0 +1,276 @@
+//! The surface AST of a DDSL layout. Every node carries a [`Span`].
+
+use cdsl::source::Span;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// One `.ddsl` file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// `endian le;` — the byte order of integer fields that do not name one.
+    Endian {
+        endian: Endian,
+        span: Span,
+    },
+    /// `const block_size = 1024 << sb.s_log_block_size;`
+    Const(ConstDef),
+    /// `addr block(n) = n * block_size;` — an address conversion.
+    Addr(AddrDef),
+    /// `root sb: Superblock at 1024;` — a structure at a fixed place.
+    Root(RootDef),
+    Struct(StructDef),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endian {
+    Little,
+    Big,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConstDef {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddrDef {
+    pub name: Ident,
+    pub param: Ident,
+    pub body: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootDef {
+    pub name: Ident,
+    pub ty: Type,
+    pub at: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StructDef {
+    pub name: Ident,
+    /// `size e`: the structure takes `e` bytes; what its fields leave is padding.
+    pub size: Option<Expr>,
+    pub marks: Vec<Ident>,
+    pub members: Vec<Member>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Member {
+    Field(Box<Field>),
+    /// `pad e;` — `e` bytes nobody reads.
+    Pad {
+        len: Expr,
+        span: Span,
+    },
+    /// `assert e, "message";`
+    Assert {
+        cond: Expr,
+        message: Option<String>,
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: Ident,
+    /// `name @ 56: ...` — the offset the author expects; the checker compares.
+    pub offset: Option<(u64, Span)>,
+    pub ty: Type,
+    /// `= 0xEF53` — a magic constant checked on decode.
+    pub magic: Option<Expr>,
+    pub pointer: Option<Pointer>,
+    pub marks: Vec<Ident>,
+    pub span: Span,
+}
+
+/// `-> Target via conversion when condition`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pointer {
+    pub target: Ident,
+    pub via: Option<Ident>,
+    pub when: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    U8,
+    U16,
+    U32,
+    U64,
+}
+
+impl Width {
+    pub fn bytes(self) -> u64 {
+        match self {
+            Width::U8 => 1,
+            Width::U16 => 2,
+            Width::U32 => 4,
+            Width::U64 => 8,
+        }
+    }
+
+    pub fn bits(self) -> u64 {
+        self.bytes() * 8
+    }
+
+    pub fn max(self) -> u64 {
+        match self {
+            Width::U64 => u64::MAX,
+            other => (1u64 << other.bits()) - 1,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Width::U8 => "u8",
+            Width::U16 => "u16",
+            Width::U32 => "u32",
+            Width::U64 => "u64",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Type {
+    pub kind: TypeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeKind {
+    /// `u32`, `u16 be`; `sub` names its bits or flags, if any.
+    Int { width: Width, endian: Option<Endian>, sub: SubFields },
+    /// `[T; len]` or `[T; ..]` (as many as fit in the enclosing structure).
+    Array { elem: Box<Type>, len: Length },
+    /// A structure by name.
+    Named(Ident),
+    /// `select (e) { 1 => a: T; _ => b: U; }` — a tagged union.
+    Select { selector: Expr, arms: Vec<Arm> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubFields {
+    None,
+    /// `bits { lo: 4; hi: 12; }`, least significant first.
+    Bits(Vec<BitField>),
+    /// `flags { ... }` (unknown bits are fine) or `features { ... }` (an
+    /// unknown or `unsupported` bit set stops decoding: "unsupported feature").
+    Flags {
+        gate: bool,
+        flags: Vec<Flag>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BitField {
+    pub name: Ident,
+    pub width: u64,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flag {
+    pub name: Ident,
+    pub mask: u64,
+    pub unsupported: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Length {
+    Expr(Expr),
+    Fill(Span),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arm {
+    /// `None` is the default arm `_`.
+    pub label: Option<Expr>,
+    pub name: Ident,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExprKind {
+    Int(u64),
+    Name(String),
+    /// The value of the pointer field a `when` or `via` applies to.
+    It,
+    Member(Box<Expr>, Ident),
+    Index(Box<Expr>, Box<Expr>),
+    Call(Ident, Vec<Expr>),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Not,
+    Complement,
+    Neg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    BitOr,
+    BitXor,
+    BitAnd,
+    Shl,
+    Shr,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span }
+    }
+
+    /// Every name this expression reads, with its span (not member names).
+    pub fn names(&self, out: &mut Vec<(String, Span)>) {
+        match &self.kind {
+            ExprKind::Int(_) | ExprKind::It => {}
+            ExprKind::Name(n) => out.push((n.clone(), self.span)),
+            ExprKind::Member(e, _) | ExprKind::Unary(_, e) => e.names(out),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                a.names(out);
+                b.names(out);
+            }
+            ExprKind::Call(_, args) => args.iter().for_each(|a| a.names(out)),
+        }
+    }
+}
