@@ -19,6 +19,10 @@ pub enum SyntaxErrorKind {
     /// The item ended early, at `item_end`, because the next line starts in
     /// column 1.
     ItemCutShort { expected: Vec<String>, item_end: Span },
+    /// A keyword where an item's name belongs.
+    KeywordAsName { keyword: String },
+    /// A line in column 1 that cannot start an item: meant as a continuation.
+    ContinuationInColumnOne,
     /// The file ended in the middle of an item.
     UnexpectedEndOfFile { expected: Vec<String> },
     /// A kind bound other than letters from `D`, `S`, `E`.
@@ -40,7 +44,11 @@ impl SyntaxError {
         match &self.kind {
             Lex { kind, text } => lex_diagnostic(kind, text, span),
             UnexpectedToken { found, expected } => {
-                let title = format!("expected {}, found {found}", describe_expected(expected));
+                let title = if expected.is_empty() {
+                    format!("unexpected {found} after a complete item")
+                } else {
+                    format!("expected {}, found {found}", describe_expected(expected))
+                };
                 with_token_hint(Diagnostic::error(title, span, format!("unexpected {found}")), found, expected)
             }
             ItemCutShort { expected, item_end } => Diagnostic::error(
@@ -50,6 +58,18 @@ impl SyntaxError {
             )
             .with_secondary(*item_end, "so the item above ends here, unfinished")
             .with_help("indent this line to continue the item above, or finish that item first"),
+            KeywordAsName { keyword } => Diagnostic::error(
+                format!("`{keyword}` is a keyword and cannot be used as a name"),
+                span,
+                "reserved word",
+            )
+            .with_help(format!("choose another name, e.g. `{keyword}_`")),
+            ContinuationInColumnOne => Diagnostic::error(
+                "this line starts in column 1 but cannot start a new item",
+                span,
+                "a new item starts with `type`, `include` or a name",
+            )
+            .with_help("indent this line to continue the item above"),
             UnexpectedEndOfFile { expected } => Diagnostic::error(
                 format!("expected {}, found end of file", describe_expected(expected)),
                 span,
@@ -74,7 +94,8 @@ impl SyntaxError {
 fn lex_diagnostic(kind: &LexErrorKind, text: &str, span: Span) -> Diagnostic {
     match kind {
         LexErrorKind::UnexpectedChar => {
-            Diagnostic::error(format!("unexpected character `{text}`"), span, "not part of any CDSL token")
+            let shown = if text.contains('`') { format!("'{text}'") } else { format!("`{text}`") };
+            Diagnostic::error(format!("unexpected character {shown}"), span, "not part of any CDSL token")
         }
         LexErrorKind::UnterminatedBlockComment => {
             Diagnostic::error("unterminated block comment", span, "this `{-` is never closed")
@@ -99,7 +120,8 @@ fn lex_diagnostic(kind: &LexErrorKind, text: &str, span: Span) -> Diagnostic {
                 .with_help("the largest literal is 18446744073709551615 (0xFFFFFFFFFFFFFFFF)")
         }
         LexErrorKind::BadIntLiteral => {
-            Diagnostic::error("integer literal has no digits", span, "digits expected after the radix prefix")
+            Diagnostic::error(format!("malformed integer literal `{text}`"), span, "not a number in its radix")
+                .with_help("write decimal `42`, hex `0x2A`, octal `0o52` or binary `0b101010`; `_` may separate digits")
         }
     }
 }
@@ -108,6 +130,14 @@ fn with_token_hint(diagnostic: Diagnostic, found: &str, expected: &[String]) -> 
     let accepts = |terminal: &str| expected.iter().any(|e| e == terminal);
     if found == "`=`" && accepts("\"==\"") {
         diagnostic.with_help("to compare two values write `==`; `=` only binds names")
+    } else if ["`<`", "`>`", "`<=`", "`>=`", "`==`", "`/=`"].contains(&found) && accepts("\"&&\"") {
+        diagnostic.with_help("comparisons do not chain: write `a < b && b < c`")
+    } else if found == "`>>`" && accepts("\">\"") {
+        diagnostic.with_help("nested variant types closing together need a space, `> >`: `>>` is the shift operator")
+    } else if found == "`:`" && expected.is_empty() {
+        diagnostic.with_help("an expression annotated with its type is written in parentheses: `(e : t)`")
+    } else if found == "`|`" && accepts("\"=\"") {
+        diagnostic.with_help("name the argument and match on it: `f x = x | A -> ... | B -> ...`")
     } else if found == "`->`" && accepts("\"=\"") {
         diagnostic.with_help("a function is defined as `name pattern = body`; its type goes on a separate signature line `name : a -> b`")
     } else {

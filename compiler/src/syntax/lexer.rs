@@ -69,10 +69,9 @@ pub enum Token {
     ConName(String),
 
     // Literals.
-    #[regex(r"[0-9][0-9_]*", |lex| parse_int(lex.slice(), 10))]
-    #[regex(r"0[xX][0-9a-fA-F_]+", |lex| parse_int(&lex.slice()[2..], 16))]
-    #[regex(r"0[oO][0-7_]+", |lex| parse_int(&lex.slice()[2..], 8))]
-    #[regex(r"0[bB][01_]+", |lex| parse_int(&lex.slice()[2..], 2))]
+    // A number runs on through any letters and digits, so that `0x` or
+    // `0b102` is one malformed literal rather than two silent tokens.
+    #[regex(r"[0-9][0-9A-Za-z_]*", |lex| parse_number(lex.slice()))]
     Int(u64),
     #[regex(r"'([^'\\\n]|\\[^\n])*'?", char_literal)]
     Char(u8),
@@ -184,9 +183,15 @@ fn block_comment(lex: &mut logos::Lexer<Token>) -> FilterResult<(), LexErrorKind
     FilterResult::Error(LexErrorKind::UnterminatedBlockComment)
 }
 
-fn parse_int(digits: &str, radix: u32) -> Result<u64, LexErrorKind> {
+fn parse_number(text: &str) -> Result<u64, LexErrorKind> {
+    let (radix, digits) = match text.get(..2) {
+        Some("0x" | "0X") => (16, &text[2..]),
+        Some("0o" | "0O") => (8, &text[2..]),
+        Some("0b" | "0B") => (2, &text[2..]),
+        _ => (10, text),
+    };
     let digits: String = digits.chars().filter(|&c| c != '_').collect();
-    if digits.is_empty() {
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return Err(LexErrorKind::BadIntLiteral);
     }
     u64::from_str_radix(&digits, radix).map_err(|_| LexErrorKind::IntTooLarge)
@@ -403,6 +408,19 @@ mod tests {
             vec![Token::Int(31), Token::Int(15), Token::Int(5), Token::Int(1000)]
         );
         assert_eq!(kinds(r"'\n' 'a'"), vec![Token::Char(b'\n'), Token::Char(b'a')]);
+    }
+
+    #[test]
+    fn a_number_running_into_letters_is_one_malformed_literal() {
+        for text in ["0x", "0b102", "0o8", "0xFFg", "12ab"] {
+            let (tokens, errors) = lex(text);
+            assert!(tokens.is_empty(), "{text}: {tokens:?}");
+            assert_eq!(
+                errors,
+                vec![LexError { kind: LexErrorKind::BadIntLiteral, start: 0, end: text.len() }],
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn load(sources: &mut SourceMap, root: &Path) -> Result<(Program, Vec<Syntax
         let (module, module_errors) = parse_module(file, sources.text(file));
         errors.extend(module_errors);
         for (include, span) in includes(&module) {
-            let target = path.parent().unwrap_or(Path::new(".")).join(&include);
+            let target = normalise(&path.parent().unwrap_or(Path::new(".")).join(&include));
             if !seen.insert(canonical(&target)) {
                 continue;
             }
@@ -80,6 +80,23 @@ fn read(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     String::from_utf8(bytes)
         .map_err(|e| format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+}
+
+/// Removes `.` and `dir/..` without touching the file system, so that an
+/// included file is named as a reader would name it.
+fn normalise(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn canonical(path: &Path) -> PathBuf {

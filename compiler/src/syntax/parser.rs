@@ -18,22 +18,62 @@ pub fn parse_module(file: FileId, source: &str) -> (Module, Vec<SyntaxError>) {
     let parser = ItemParser::new();
     let mut items = Vec::new();
     let chunks = split_items(tokens);
-    for (index, chunk) in chunks.iter().enumerate() {
-        let next_start = chunks.get(index + 1).map(|next| next[0].start);
-        let end = next_start.unwrap_or(source.len());
+    let heads: Vec<(usize, usize, bool)> =
+        chunks.iter().map(|c| (c[0].start, c[0].end, can_start_item(&c[0].token))).collect();
+    let mut previous_end = 0;
+    let mut previous_cut_short = false;
+    for (index, chunk) in chunks.into_iter().enumerate() {
+        // The item owns the text from the end of the previous item up to the
+        // start of the next one.
+        let (start, end) = (previous_end, heads.get(index + 1).map_or(source.len(), |next| next.0));
+        previous_end = chunk.last().map_or(start, |t| t.end);
+        let next_item = heads.get(index + 1).map(|next| (next.0, next.1));
+        let cut_short = std::mem::take(&mut previous_cut_short);
         // A malformed token was already reported; parsing around it would only
         // add a second, confusing error for the same place.
-        if lex_errors.iter().any(|e| e.start >= chunk[0].start && e.start < end) {
+        if lex_errors.iter().any(|e| e.start >= start && e.start < end) {
             continue;
         }
-        let next_item = chunks.get(index + 1).map(|next| (next[0].start, next[0].end));
-        let triples = chunk.iter().cloned().map(|t| Ok::<_, SyntaxError>((t.start, t.token, t.end)));
+        let (head_start, head_end, starts_item) = heads[index];
+        if let Some(keyword) = keyword_as_name(&chunk) {
+            errors.push(SyntaxError::new(
+                SyntaxErrorKind::KeywordAsName { keyword },
+                Span::new(file, head_start..head_end),
+            ));
+            continue;
+        }
+        if !starts_item {
+            // A continuation line in column 1. When the item above was cut
+            // short here, that error already says so.
+            if !cut_short {
+                let span = Span::new(file, head_start..head_end);
+                errors.push(SyntaxError::new(SyntaxErrorKind::ContinuationInColumnOne, span));
+            }
+            continue;
+        }
+        let triples = chunk.into_iter().map(|t| Ok::<_, SyntaxError>((t.start, t.token, t.end)));
         match parser.parse(file, triples) {
             Ok(item) => items.push(item),
-            Err(error) => errors.push(parse_error(file, error, next_item)),
+            Err(error) => {
+                let error = parse_error(file, error, next_item);
+                previous_cut_short = matches!(error.kind, SyntaxErrorKind::ItemCutShort { .. });
+                errors.push(error);
+            }
         }
     }
     (Module { items }, errors)
+}
+
+/// `let : U32` or `in = 3`: a keyword where an item's name belongs.
+fn keyword_as_name(chunk: &[Spanned]) -> Option<String> {
+    let keyword = chunk.first()?.token.fixed_text().filter(|t| t.chars().all(|c| c.is_ascii_alphabetic()))?;
+    let names_something = matches!(chunk.get(1).map(|t| &t.token), Some(Token::Colon | Token::Equals));
+    (names_something && !matches!(chunk[0].token, Token::Type)).then(|| keyword.to_owned())
+}
+
+/// Whether a top-level item can begin with this token.
+fn can_start_item(token: &Token) -> bool {
+    matches!(token, Token::Type | Token::Include | Token::VarName(_) | Token::ConName(_))
 }
 
 /// Splits a token stream before every token that starts a line in column 1.
