@@ -7,7 +7,7 @@ use crate::typeck::env::{Env, Scheme};
 use crate::typeck::errors::{TypeError, TypeErrorKind};
 use crate::typeck::infer::Metas;
 use crate::typeck::types::{Kind, Ty};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// A local variable and what has happened to it.
 #[derive(Clone)]
@@ -209,7 +209,7 @@ pub fn substitute(ty: &Ty, with: &HashMap<String, Ty>) -> Ty {
             read_only: *read_only,
         },
         Ty::Variant(alts) => {
-            Ty::Variant(alts.iter().map(|(t, a)| (t.clone(), substitute(a, with))).collect::<BTreeMap<_, _>>())
+            Ty::Variant(alts.iter().map(|(t, a)| (t.clone(), substitute(a, with))).collect())
         }
         Ty::Abstract { name, args, unboxed, read_only } => Ty::Abstract {
             name: name.clone(),
@@ -217,7 +217,7 @@ pub fn substitute(ty: &Ty, with: &HashMap<String, Ty>) -> Ty {
             unboxed: *unboxed,
             read_only: *read_only,
         },
-        Ty::Fun(a, b) => Ty::Fun(Box::new(substitute(a, with)), Box::new(substitute(b, with))),
+        Ty::Fun(a, b) => Ty::fun(substitute(a, with), substitute(b, with)),
         Ty::Prim(_) | Ty::Unit | Ty::Meta(_) | Ty::Error => ty.clone(),
     }
 }

@@ -173,28 +173,30 @@ impl<'a> Env<'a> {
                     }
                     out.push((field.name.name.clone(), Field { ty: go(&field.ty, errors), taken: false }));
                 }
-                Ty::Record { fields: out, boxed: *boxed, read_only: false }
+                Ty::Record { fields: out.into(), boxed: *boxed, read_only: false }
             }
             K::Variant(alts) => {
-                let mut out = BTreeMap::new();
+                let mut out: Vec<(String, Ty)> = Vec::new();
                 for alt in alts {
                     let arg = match alt.args.as_slice() {
                         [] => Ty::Unit,
                         [one] => go(one, errors),
                         many => Ty::Tuple(many.iter().map(|a| go(a, errors)).collect()),
                     };
-                    if out.insert(alt.tag.name.clone(), arg).is_some() {
+                    if out.iter().any(|(tag, _)| *tag == alt.tag.name) {
                         errors.push(duplicate("alternative", &alt.tag, alt.tag.span));
+                        continue;
                     }
+                    out.push((alt.tag.name.clone(), arg));
                 }
-                Ty::Variant(out)
+                Ty::Variant(out.into_iter().collect())
             }
             K::TakePut { ty, op, fields } => {
                 let base = go(ty, errors);
                 take_put(base, *op == ast::TakeOrPut::Take, fields, t.span, errors)
             }
             K::Bang(inner) => go(inner, errors).bang(),
-            K::Fun(a, b) => Ty::Fun(Box::new(go(a, errors)), Box::new(go(b, errors))),
+            K::Fun(a, b) => Ty::fun(go(a, errors), go(b, errors)),
         }
     }
 
@@ -237,7 +239,7 @@ impl<'a> Env<'a> {
             if arity != args.len() {
                 return arity_error(arity, errors);
             }
-            return Ty::Abstract { name: name.name.clone(), args, unboxed, read_only: false };
+            return Ty::Abstract { name: name.name.clone(), args: args.into(), unboxed, read_only: false };
         }
         errors.push(TypeError::new(TypeErrorKind::UnknownType { name: name.name.clone() }, name.span));
         Ty::Error
@@ -253,12 +255,13 @@ fn unbox(ty: Ty) -> Ty {
 }
 
 fn take_put(base: Ty, take: bool, fields: &ast::FieldSet, span: Span, errors: &mut Vec<TypeError>) -> Ty {
-    let Ty::Record { fields: mut record_fields, boxed, read_only } = base else {
+    let Ty::Record { fields: record_fields, boxed, read_only } = base else {
         if base != Ty::Error {
             errors.push(TypeError::new(TypeErrorKind::NotARecord { found: base.to_string() }, span));
         }
         return Ty::Error;
     };
+    let mut record_fields = record_fields.to_vec();
     match fields {
         ast::FieldSet::All => record_fields.iter_mut().for_each(|(_, f)| f.taken = take),
         ast::FieldSet::Some(names) => {
@@ -268,7 +271,7 @@ fn take_put(base: Ty, take: bool, fields: &ast::FieldSet, span: Span, errors: &m
                     None => errors.push(TypeError::new(
                         TypeErrorKind::NoSuchField {
                             field: name.name.clone(),
-                            ty: Ty::Record { fields: record_fields.clone(), boxed, read_only }.to_string(),
+                            ty: Ty::Record { fields: record_fields.clone().into(), boxed, read_only }.to_string(),
                         },
                         name.span,
                     )),
@@ -276,7 +279,7 @@ fn take_put(base: Ty, take: bool, fields: &ast::FieldSet, span: Span, errors: &m
             }
         }
     }
-    Ty::Record { fields: record_fields, boxed, read_only }
+    Ty::Record { fields: record_fields.into(), boxed, read_only }
 }
 
 fn duplicate(what: &'static str, name: &ast::Ident, first: Span) -> TypeError {

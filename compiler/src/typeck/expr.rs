@@ -42,7 +42,7 @@ impl FnChecker<'_, '_> {
             }
             ExprKind::Tuple(items) => match &expected {
                 Ty::Tuple(tys) if tys.len() == items.len() => {
-                    let items = items.iter().zip(tys).map(|(item, ty)| self.check(item, ty)).collect();
+                    let items = items.iter().zip(tys.iter()).map(|(item, ty)| self.check(item, ty)).collect();
                     typed::Expr::new(T::Tuple(items), expected.clone(), span)
                 }
                 _ => self.infer_and_unify(e, &expected),
@@ -226,7 +226,7 @@ impl FnChecker<'_, '_> {
     fn application(&mut self, f: &ast::Expr, arg: &ast::Expr, span: Span) -> typed::Expr {
         let f = self.infer(f);
         let (arg, result) = match self.metas.zonk(&f.ty) {
-            Ty::Fun(param, result) => (self.check(arg, &param), *result),
+            Ty::Fun(param, result) => (self.check(arg, &param), (*result).clone()),
             Ty::Error => (self.infer(arg), Ty::Error),
             other => {
                 self.error(TypeErrorKind::NotAFunction { found: other.to_string() }, f.span);
@@ -284,7 +284,7 @@ impl FnChecker<'_, '_> {
             }
             ([one], _) => self.check(one, &payload_ty),
             (many, Ty::Tuple(tys)) if tys.len() == many.len() => {
-                let items = many.iter().zip(tys).map(|(arg, ty)| self.check(arg, ty)).collect();
+                let items = many.iter().zip(tys.iter()).map(|(arg, ty)| self.check(arg, ty)).collect();
                 let args_span = many[0].span.to(many[many.len() - 1].span);
                 typed::Expr::new(T::Tuple(items), payload_ty.clone(), args_span)
             }
@@ -404,7 +404,7 @@ impl FnChecker<'_, '_> {
 
     fn put(&mut self, record: &ast::Expr, fields: &[ast::FieldExpr], span: Span) -> typed::Expr {
         let record_expr = self.partial_record(record);
-        let Ty::Record { fields: mut record_fields, boxed, read_only } = self.metas.zonk(&record_expr.ty) else {
+        let Ty::Record { fields: record_fields, boxed, read_only } = self.metas.zonk(&record_expr.ty) else {
             if record_expr.ty != Ty::Error {
                 let found = self.metas.zonk(&record_expr.ty).to_string();
                 self.error(TypeErrorKind::NotARecord { found }, record.span);
@@ -414,10 +414,11 @@ impl FnChecker<'_, '_> {
             });
             return typed::Expr::error(span);
         };
+        let mut record_fields = record_fields.to_vec();
         let mut values = Vec::new();
         for field in fields {
             let Some((_, slot)) = record_fields.iter_mut().find(|(n, _)| *n == field.name.name) else {
-                let shown = Ty::Record { fields: record_fields.clone(), boxed, read_only }.to_string();
+                let shown = Ty::Record { fields: record_fields.clone().into(), boxed, read_only }.to_string();
                 self.error(TypeErrorKind::NoSuchField { field: field.name.name.clone(), ty: shown }, field.name.span);
                 self.infer(&field.value);
                 continue;
@@ -429,7 +430,7 @@ impl FnChecker<'_, '_> {
             }
             values.push((field.name.name.clone(), self.check(&field.value, &slot_ty)));
         }
-        let ty = Ty::Record { fields: record_fields, boxed, read_only };
+        let ty = Ty::Record { fields: record_fields.into(), boxed, read_only };
         typed::Expr::new(T::Put(Box::new(record_expr), values), ty, span)
     }
 

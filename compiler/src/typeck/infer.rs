@@ -25,6 +25,10 @@ impl Metas {
 
     /// Replaces solved metas by their solutions, all the way down.
     pub fn zonk(&self, ty: &Ty) -> Ty {
+        // Most types mention no unknown: sharing them is a reference bump.
+        if !mentions_meta(ty) {
+            return ty.clone();
+        }
         match ty {
             Ty::Meta(id) => match &self.solutions[*id as usize] {
                 Some(solution) => self.zonk(solution),
@@ -46,7 +50,7 @@ impl Metas {
                 unboxed: *unboxed,
                 read_only: *read_only,
             },
-            Ty::Fun(a, b) => Ty::Fun(Box::new(self.zonk(a)), Box::new(self.zonk(b))),
+            Ty::Fun(a, b) => Ty::fun(self.zonk(a), self.zonk(b)),
             Ty::Prim(_) | Ty::Unit | Ty::Var { .. } | Ty::Error => ty.clone(),
         }
     }
@@ -85,8 +89,8 @@ impl Metas {
                 ba == bb
                     && ra == rb
                     && fa.len() == fb.len()
-                    && fa.iter().zip(fb).all(|((na, a), (nb, b))| na == nb && a.taken == b.taken)
-                    && fa.iter().zip(fb).all(|((_, a), (_, b))| self.unify_zonked(&self.zonk(&a.ty), &self.zonk(&b.ty)))
+                    && fa.iter().zip(fb.iter()).all(|((na, a), (nb, b))| na == nb && a.taken == b.taken)
+                    && fa.iter().zip(fb.iter()).all(|((_, a), (_, b))| self.unify_zonked(&self.zonk(&a.ty), &self.zonk(&b.ty)))
             }
             (Ty::Variant(a), Ty::Variant(b)) => {
                 a.len() == b.len()
@@ -106,7 +110,7 @@ impl Metas {
     }
 
     fn unify_all(&mut self, a: &[Ty], b: &[Ty]) -> bool {
-        a.iter().zip(b).all(|(x, y)| {
+        a.iter().zip(b.iter()).all(|(x, y)| {
             let (x, y) = (self.zonk(x), self.zonk(y));
             self.unify_zonked(&x, &y)
         })
@@ -165,6 +169,18 @@ impl Metas {
     }
 }
 
+fn mentions_meta(ty: &Ty) -> bool {
+    match ty {
+        Ty::Meta(_) => true,
+        Ty::Tuple(items) => items.iter().any(mentions_meta),
+        Ty::Record { fields, .. } => fields.iter().any(|(_, f)| mentions_meta(&f.ty)),
+        Ty::Variant(alts) => alts.values().any(mentions_meta),
+        Ty::Abstract { args, .. } => args.iter().any(mentions_meta),
+        Ty::Fun(a, b) => mentions_meta(a) || mentions_meta(b),
+        Ty::Prim(_) | Ty::Unit | Ty::Var { .. } | Ty::Error => false,
+    }
+}
+
 fn occurs(id: MetaId, ty: &Ty) -> bool {
     match ty {
         Ty::Meta(other) => *other == id,
@@ -181,9 +197,9 @@ fn occurs(id: MetaId, ty: &Ty) -> bool {
 /// still taken where the whole record is expected.
 fn mismatch_error(expected: &Ty, found: &Ty, span: Span) -> TypeError {
     if let (Ty::Record { fields: fe, .. }, Ty::Record { fields: ff, .. }) = (expected, found) {
-        let names_agree = fe.len() == ff.len() && fe.iter().zip(ff).all(|((a, _), (b, _))| a == b);
+        let names_agree = fe.len() == ff.len() && fe.iter().zip(ff.iter()).all(|((a, _), (b, _))| a == b);
         let still_taken: Vec<String> =
-            fe.iter().zip(ff).filter(|((_, e), (_, f))| !e.taken && f.taken).map(|((n, _), _)| n.clone()).collect();
+            fe.iter().zip(ff.iter()).filter(|((_, e), (_, f))| !e.taken && f.taken).map(|((n, _), _)| n.clone()).collect();
         if names_agree && !still_taken.is_empty() {
             return TypeError::new(TypeErrorKind::TakenFieldsEscape { var: None, fields: still_taken }, span);
         }

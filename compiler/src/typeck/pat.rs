@@ -49,7 +49,7 @@ impl FnChecker<'_, '_> {
             }
             PatKind::Tuple(items) => {
                 let tys = match &ty {
-                    Ty::Tuple(tys) if tys.len() == items.len() => tys.clone(),
+                    Ty::Tuple(tys) if tys.len() == items.len() => tys.to_vec(),
                     _ => {
                         self.mismatch(&ty, "tuple", span);
                         vec![Ty::Error; items.len()]
@@ -90,16 +90,17 @@ impl FnChecker<'_, '_> {
 
     /// Takes the named fields out of a record type, binding their patterns.
     fn bind_fields(&mut self, fields: &[ast::FieldPat], ty: &Ty, span: Span) -> FieldsBound {
-        let Ty::Record { fields: mut record_fields, boxed, read_only } = ty.clone() else {
+        let Ty::Record { fields: record_fields, boxed, read_only } = ty.clone() else {
             self.mismatch(ty, "record", span);
             let typed_fields =
                 fields.iter().map(|f| (f.name.name.clone(), self.bind_pattern(&f.pat, &Ty::Error))).collect();
             return FieldsBound { rest: Ty::Error, typed: typed_fields, left_out: Vec::new() };
         };
+        let mut record_fields = record_fields.to_vec();
         let mut typed_fields = Vec::new();
         for field in fields {
             let Some((_, slot)) = record_fields.iter_mut().find(|(n, _)| *n == field.name.name) else {
-                let shown = Ty::Record { fields: record_fields.clone(), boxed, read_only }.to_string();
+                let shown = Ty::Record { fields: record_fields.clone().into(), boxed, read_only }.to_string();
                 self.error(TypeErrorKind::NoSuchField { field: field.name.name.clone(), ty: shown }, field.name.span);
                 typed_fields.push((field.name.name.clone(), self.bind_pattern(&field.pat, &Ty::Error)));
                 continue;
@@ -117,7 +118,7 @@ impl FnChecker<'_, '_> {
         let named: Vec<&str> = fields.iter().map(|f| f.name.name.as_str()).collect();
         let left_out =
             record_fields.iter().filter(|(n, f)| !f.taken && !named.contains(&n.as_str())).cloned().collect();
-        FieldsBound { rest: Ty::Record { fields: record_fields, boxed, read_only }, typed: typed_fields, left_out }
+        FieldsBound { rest: Ty::Record { fields: record_fields.into(), boxed, read_only }, typed: typed_fields, left_out }
     }
 
     fn bind_con(&mut self, tag: &ast::Ident, args: &[ast::Pat], ty: &Ty, span: Span) -> P {
@@ -146,7 +147,7 @@ impl FnChecker<'_, '_> {
             [one] => self.bind_pattern(one, &payload_ty),
             many => {
                 let tys = match &payload_ty {
-                    Ty::Tuple(tys) if tys.len() == many.len() => tys.clone(),
+                    Ty::Tuple(tys) if tys.len() == many.len() => tys.to_vec(),
                     _ => {
                         self.mismatch(&payload_ty, "multi-argument constructor", span);
                         vec![Ty::Error; many.len()]
@@ -206,7 +207,7 @@ impl Space {
             (PatKind::Lit(lit), _) => Space::Ctor(Ctor::Literal(format!("{lit:?}")), Vec::new()),
             (PatKind::Unit, _) => Space::Ctor(Ctor::Product, Vec::new()),
             (PatKind::Tuple(items), Ty::Tuple(tys)) if tys.len() == items.len() => {
-                Space::Ctor(Ctor::Product, items.iter().zip(tys).map(|(p, t)| Space::from_pat(p, t, c)).collect())
+                Space::Ctor(Ctor::Product, items.iter().zip(tys.iter()).map(|(p, t)| Space::from_pat(p, t, c)).collect())
             }
             (PatKind::Con { tag, args }, Ty::Variant(alts)) => {
                 let payload = alts.get(&tag.name).cloned().unwrap_or(Ty::Error);
@@ -215,7 +216,7 @@ impl Space {
                     ([one], _) => Space::from_pat(one, &payload, c),
                     (many, Ty::Tuple(tys)) if tys.len() == many.len() => Space::Ctor(
                         Ctor::Product,
-                        many.iter().zip(tys).map(|(p, t)| Space::from_pat(p, t, c)).collect(),
+                        many.iter().zip(tys.iter()).map(|(p, t)| Space::from_pat(p, t, c)).collect(),
                     ),
                     _ => Space::Any,
                 };
@@ -249,7 +250,7 @@ fn constructors(ty: &Ty) -> Option<Vec<(Ctor, Vec<Ty>)>> {
         }
         Ty::Prim(Prim::Bool) => Some(vec![(Ctor::Bool(true), Vec::new()), (Ctor::Bool(false), Vec::new())]),
         Ty::Unit => Some(vec![(Ctor::Product, Vec::new())]),
-        Ty::Tuple(tys) => Some(vec![(Ctor::Product, tys.clone())]),
+        Ty::Tuple(tys) => Some(vec![(Ctor::Product, tys.to_vec())]),
         Ty::Record { fields, .. } => Some(vec![(Ctor::Product, fields.iter().map(|(_, f)| f.ty.clone()).collect())]),
         _ => None,
     }
@@ -318,13 +319,13 @@ fn render(space: &Space, ty: &Ty, c: &FnChecker, atomic: bool) -> String {
             }
         }
         (Space::Ctor(Ctor::Product, subs), Ty::Tuple(tys)) => {
-            let parts: Vec<String> = subs.iter().zip(tys).map(|(s, t)| render(s, t, c, false)).collect();
+            let parts: Vec<String> = subs.iter().zip(tys.iter()).map(|(s, t)| render(s, t, c, false)).collect();
             format!("({})", parts.join(", "))
         }
         (Space::Ctor(Ctor::Product, _), Ty::Unit) => "()".to_owned(),
         (Space::Ctor(Ctor::Product, subs), Ty::Record { fields, boxed, .. }) => {
             let parts: Vec<String> =
-                subs.iter().zip(fields).map(|(s, (n, f))| format!("{n} = {}", render(s, &f.ty, c, false))).collect();
+                subs.iter().zip(fields.iter()).map(|(s, (n, f))| format!("{n} = {}", render(s, &f.ty, c, false))).collect();
             format!("{}{{{}}}", if *boxed { "r " } else { "#" }, parts.join(", "))
         }
         _ => "_".to_owned(),

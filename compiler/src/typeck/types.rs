@@ -1,7 +1,7 @@
 //! Internal types of the checker, their kinds, and `!`.
 
-use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Prim {
@@ -108,22 +108,24 @@ pub struct Field {
     pub taken: bool,
 }
 
+/// A type. Compound parts sit behind `Rc`, so a type is cheap to clone: the
+/// checker copies types into every node of the typed tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ty {
     Prim(Prim),
     Unit,
-    Tuple(Vec<Ty>),
-    /// Fields in declaration order (the map keeps names unique).
+    Tuple(Rc<[Ty]>),
+    /// Fields in declaration order.
     Record {
-        fields: Vec<(String, Field)>,
+        fields: Rc<[(String, Field)]>,
         boxed: bool,
         read_only: bool,
     },
     /// Alternatives by tag; an alternative without argument has `Unit`.
-    Variant(BTreeMap<String, Ty>),
+    Variant(Alts),
     Abstract {
         name: String,
-        args: Vec<Ty>,
+        args: Rc<[Ty]>,
         unboxed: bool,
         read_only: bool,
     },
@@ -132,11 +134,49 @@ pub enum Ty {
         name: String,
         banged: bool,
     },
-    Fun(Box<Ty>, Box<Ty>),
+    Fun(Rc<Ty>, Rc<Ty>),
     Meta(MetaId),
     /// Stands for an expression whose error was already reported, so that one
     /// mistake does not cascade into many.
     Error,
+}
+
+/// A variant's alternatives, sorted by tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alts(Rc<[(String, Ty)]>);
+
+impl Alts {
+    pub fn get(&self, tag: &str) -> Option<&Ty> {
+        self.0.binary_search_by(|(t, _)| t.as_str().cmp(tag)).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Ty)> {
+        self.0.iter().map(|(t, ty)| (t, ty))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(t, _)| t)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Ty> {
+        self.0.iter().map(|(_, ty)| ty)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<(String, Ty)> for Alts {
+    fn from_iter<I: IntoIterator<Item = (String, Ty)>>(iter: I) -> Alts {
+        let mut alts: Vec<(String, Ty)> = iter.into_iter().collect();
+        alts.sort_by(|a, b| a.0.cmp(&b.0));
+        Alts(alts.into())
+    }
 }
 
 impl Ty {
@@ -170,6 +210,10 @@ impl Ty {
             },
             Ty::Var { name, .. } => Ty::Var { name: name.clone(), banged: true },
         }
+    }
+
+    pub fn fun(a: Ty, b: Ty) -> Ty {
+        Ty::Fun(Rc::new(a), Rc::new(b))
     }
 
     pub fn taken_fields(&self) -> Vec<&str> {
@@ -251,7 +295,7 @@ fn fmt_ty(ty: &Ty, f: &mut fmt::Formatter<'_>, atomic: bool) -> fmt::Result {
                 f.write_str("#")?;
             }
             f.write_str(name)?;
-            for arg in args {
+            for arg in args.iter() {
                 f.write_str(" ")?;
                 fmt_ty(arg, f, true)?;
             }
