@@ -29,7 +29,9 @@ lint: deps
 # Long no-panic run over random and mutated inputs (>= 100,000 cases).
 fuzz: deps
 	CDSL_FUZZ_CASES=100000 $(CARGO) test --release -p cdsl --test no_panic -- --nocapture
+	CDSL_TYPECK_FUZZ_CASES=100000 $(CARGO) test --release -p cdsl --test typeck_no_panic -- --nocapture
 
 # Throughput and ratio benchmarks (numbers are printed, not asserted).
 bench: deps
 	$(CARGO) bench -p cdsl --bench parse
+	$(CARGO) bench -p cdsl --bench typecheck

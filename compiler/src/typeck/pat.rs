@@ -118,7 +118,11 @@ impl FnChecker<'_, '_> {
         let named: Vec<&str> = fields.iter().map(|f| f.name.name.as_str()).collect();
         let left_out =
             record_fields.iter().filter(|(n, f)| !f.taken && !named.contains(&n.as_str())).cloned().collect();
-        FieldsBound { rest: Ty::Record { fields: record_fields.into(), boxed, read_only }, typed: typed_fields, left_out }
+        FieldsBound {
+            rest: Ty::Record { fields: record_fields.into(), boxed, read_only },
+            typed: typed_fields,
+            left_out,
+        }
     }
 
     fn bind_con(&mut self, tag: &ast::Ident, args: &[ast::Pat], ty: &Ty, span: Span) -> P {
@@ -206,9 +210,10 @@ impl Space {
             (PatKind::Lit(Lit::Bool(b)), _) => Space::Ctor(Ctor::Bool(*b), Vec::new()),
             (PatKind::Lit(lit), _) => Space::Ctor(Ctor::Literal(format!("{lit:?}")), Vec::new()),
             (PatKind::Unit, _) => Space::Ctor(Ctor::Product, Vec::new()),
-            (PatKind::Tuple(items), Ty::Tuple(tys)) if tys.len() == items.len() => {
-                Space::Ctor(Ctor::Product, items.iter().zip(tys.iter()).map(|(p, t)| Space::from_pat(p, t, c)).collect())
-            }
+            (PatKind::Tuple(items), Ty::Tuple(tys)) if tys.len() == items.len() => Space::Ctor(
+                Ctor::Product,
+                items.iter().zip(tys.iter()).map(|(p, t)| Space::from_pat(p, t, c)).collect(),
+            ),
             (PatKind::Con { tag, args }, Ty::Variant(alts)) => {
                 let payload = alts.get(&tag.name).cloned().unwrap_or(Ty::Error);
                 let inner = match (args.as_slice(), &payload) {
@@ -291,7 +296,10 @@ fn missing(rows: &[Vec<Space>], tys: &[Ty], c: &FnChecker) -> Option<Vec<Space>>
 fn specialise(row: &[Space], ctor: &Ctor, arity: usize) -> Option<Vec<Space>> {
     let mut out = match &row[0] {
         Space::Any => vec![Space::Any; arity],
-        Space::Ctor(k, subs) if k == ctor => subs.clone(),
+        Space::Ctor(k, subs) if k == ctor && subs.len() == arity => subs.clone(),
+        // An ill-typed pattern, already reported: count it as matching the
+        // constructor, so that it adds no second error here.
+        Space::Ctor(k, _) if k == ctor => vec![Space::Any; arity],
         Space::Ctor(..) => return None,
     };
     out.extend(row[1..].iter().cloned());
@@ -324,8 +332,11 @@ fn render(space: &Space, ty: &Ty, c: &FnChecker, atomic: bool) -> String {
         }
         (Space::Ctor(Ctor::Product, _), Ty::Unit) => "()".to_owned(),
         (Space::Ctor(Ctor::Product, subs), Ty::Record { fields, boxed, .. }) => {
-            let parts: Vec<String> =
-                subs.iter().zip(fields.iter()).map(|(s, (n, f))| format!("{n} = {}", render(s, &f.ty, c, false))).collect();
+            let parts: Vec<String> = subs
+                .iter()
+                .zip(fields.iter())
+                .map(|(s, (n, f))| format!("{n} = {}", render(s, &f.ty, c, false)))
+                .collect();
             format!("{}{{{}}}", if *boxed { "r " } else { "#" }, parts.join(", "))
         }
         _ => "_".to_owned(),
