@@ -326,7 +326,8 @@ impl<'a> Checker<'a> {
             match (integer, self.const_eval(magic, None)) {
                 (None, _) => self.error(K::MagicOnNonInteger, magic.span),
                 (Some(_), None) => {
-                    self.expect_num(magic, before);
+                    // Names are still resolved; "not a number" would only repeat this.
+                    self.check_expr(magic, before);
                     self.error(K::MagicNotConstant, magic.span);
                 }
                 (Some(width), Some(value)) if value > width.max() => {

@@ -244,6 +244,12 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Applies the address conversion `conversion` (an `addr` item) to `n`,
+    /// with the roots decoded so far in scope.
+    pub fn address(&self, conversion: &str, n: u64) -> Result<u64, EvalError> {
+        self.call_addr(conversion, n)
+    }
+
     fn fault(&mut self, path: &str, offset: u64, kind: FaultKind) {
         self.faults.push(Fault { path: path.to_owned(), offset, kind });
     }

@@ -20,6 +20,8 @@ pub enum SyntaxErrorKind {
     ItemCutShort { expected: Vec<String>, item_end: Span },
     /// The file ended in the middle of an item.
     UnexpectedEndOfFile { expected: Vec<String> },
+    /// A line that should end with `;` does not.
+    MissingSemicolon,
     /// Something other than an item keyword in column 1.
     NotAnItem { found: String },
 }
@@ -41,18 +43,20 @@ impl SyntaxError {
             ItemCutShort { expected, item_end } => Diagnostic::error(
                 format!("expected {}, found the start of a new item", describe_expected(expected)),
                 span,
-                "an item keyword in column 1 begins a new top-level item",
+                "a line starting in column 1 begins a new top-level item",
             )
             .with_secondary(*item_end, "so the item above ends here, unfinished")
-            .with_help("finish the item above (with `;` or `}`) or indent this line"),
+            .with_help("finish the item above (with `;` or `}`), or indent this line to continue it"),
             UnexpectedEndOfFile { expected } => Diagnostic::error(
                 format!("expected {}, found end of file", describe_expected(expected)),
                 span,
                 "the file ends here",
             ),
+            MissingSemicolon => Diagnostic::error("expected `;` at the end of this line", span, "`;` missing here")
+                .with_help("every field, `pad`, `assert` and non-struct item ends with `;`"),
             NotAnItem { found } => {
                 Diagnostic::error(format!("expected a top-level item, found {found}"), span, "not an item")
-                    .with_help("a layout is made of `endian`, `const`, `addr`, `root` and `struct` items")
+                    .with_help("a layout is made of `endian`, `const`, `addr`, `root` and `struct` items; indent lines that continue an item")
             }
         }
     }

@@ -1,9 +1,9 @@
 //! The parser driver: one file's text to a [`Layout`] plus every syntax error.
 //!
-//! Tokens are split into top-level items before every item keyword (`endian`,
-//! `const`, `addr`, `root`, `struct`) in column 1, and each item is parsed on
-//! its own by the lalrpop grammar, so one bad item never hides errors in the
-//! others.
+//! Tokens are split into top-level items before every token in column 1
+//! (except `}`), and each item is parsed on its own by the lalrpop grammar,
+//! so one bad item never hides errors in the others. A chunk that does not
+//! start with an item keyword is reported as not an item.
 
 use crate::syntax::ast::*;
 use crate::syntax::errors::{SyntaxError, SyntaxErrorKind};
@@ -43,24 +43,52 @@ pub fn parse_layout(file: FileId, source: &str) -> (Layout, Vec<SyntaxError>) {
         let triples = chunk.iter().cloned().map(|t| Ok::<_, SyntaxError>((t.start, t.token, t.end)));
         match parser.parse(file, triples) {
             Ok(item) => items.push(item),
-            Err(error) => errors.push(parse_error(file, error, next_item)),
+            Err(error) => {
+                let error = missing_semicolon(file, source, &error, chunk)
+                    .unwrap_or_else(|| parse_error(file, error, next_item));
+                errors.push(error)
+            }
         }
     }
     (Layout { items }, errors)
 }
 
-/// Splits a token stream before every item keyword that starts a line in
-/// column 1 (and keeps anything before the first one as its own chunk).
+/// Splits a token stream before every token that starts a line in column 1,
+/// except a closing `}`: items start in column 1 and their insides are
+/// indented, but a struct's `}` may close it in column 1.
 fn split_items(tokens: Vec<Spanned>) -> Vec<Vec<Spanned>> {
     let mut chunks: Vec<Vec<Spanned>> = Vec::new();
     for token in tokens {
-        let starts = token.at_line_start && token.token.starts_item();
+        let starts = token.at_line_start && token.token != Token::RBrace;
         match chunks.last_mut() {
             Some(chunk) if !starts => chunk.push(token),
             _ => chunks.push(vec![token]),
         }
     }
     chunks
+}
+
+/// A `;` forgotten at the end of a line is reported where it belongs, after
+/// the last token of that line, rather than at the next line's first token.
+fn missing_semicolon(
+    file: FileId,
+    source: &str,
+    error: &ParseError<usize, Token, SyntaxError>,
+    chunk: &[Spanned],
+) -> Option<SyntaxError> {
+    let ParseError::UnrecognizedToken { token: (start, _, _), expected } = error else { return None };
+    if !expected.iter().any(|e| e == "\";\"") {
+        return None;
+    }
+    let index = chunk.iter().position(|t| t.start == *start)?;
+    let previous = chunk.get(index.checked_sub(1)?)?;
+    let between = source.get(previous.end..*start)?;
+    // Only when the unexpected token is on a later line (comments between
+    // are fine: they cannot contain a newline-free `;`).
+    if !between.contains('\n') {
+        return None;
+    }
+    Some(SyntaxError::new(SyntaxErrorKind::MissingSemicolon, Span::new(file, previous.end..previous.end)))
 }
 
 fn lex_error(file: FileId, source: &str, error: &LexError) -> SyntaxError {
