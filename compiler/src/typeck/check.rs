@@ -190,34 +190,3 @@ impl<'e, 'a> FnChecker<'e, 'a> {
 pub fn end_of(span: Span) -> Span {
     Span { start: span.end, ..span }
 }
-
-/// Replaces rigid type variables by types (instantiating a scheme).
-pub fn substitute(ty: &Ty, with: &HashMap<String, Ty>) -> Ty {
-    match ty {
-        Ty::Var { name, banged } => match with.get(name) {
-            Some(t) if *banged => t.bang(),
-            Some(t) => t.clone(),
-            None => ty.clone(),
-        },
-        Ty::Tuple(items) => Ty::Tuple(items.iter().map(|t| substitute(t, with)).collect()),
-        Ty::Record { fields, boxed, read_only } => Ty::Record {
-            fields: fields
-                .iter()
-                .map(|(n, f)| (n.clone(), crate::typeck::types::Field { ty: substitute(&f.ty, with), taken: f.taken }))
-                .collect(),
-            boxed: *boxed,
-            read_only: *read_only,
-        },
-        Ty::Variant(alts) => {
-            Ty::Variant(alts.iter().map(|(t, a)| (t.clone(), substitute(a, with))).collect())
-        }
-        Ty::Abstract { name, args, unboxed, read_only } => Ty::Abstract {
-            name: name.clone(),
-            args: args.iter().map(|a| substitute(a, with)).collect(),
-            unboxed: *unboxed,
-            read_only: *read_only,
-        },
-        Ty::Fun(a, b) => Ty::fun(substitute(a, with), substitute(b, with)),
-        Ty::Prim(_) | Ty::Unit | Ty::Meta(_) | Ty::Error => ty.clone(),
-    }
-}

@@ -5,11 +5,17 @@ use crate::source::Span;
 use crate::syntax::ast::{self, ItemKind};
 use crate::typeck::errors::{TypeError, TypeErrorKind};
 use crate::typeck::types::{Field, Kind, Prim, Ty};
+use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, HashMap};
 
 pub struct Synonym<'a> {
     pub params: Vec<String>,
     pub body: &'a ast::Type,
+    /// The body resolved once, its parameters left as type variables.
+    resolved: OnceCell<Ty>,
+    /// Set while the body is being resolved, to catch a synonym that
+    /// mentions itself.
+    resolving: Cell<bool>,
 }
 
 /// A function's or constant's type: `all (vars). ty`.
@@ -48,10 +54,28 @@ impl<'a> Env<'a> {
         for module in modules {
             env.collect_types(module, errors);
         }
+        // Resolve every synonym now, so that a mistake in one is reported
+        // once, at its definition, however often it is used.
+        let mut names: Vec<&String> = env.synonyms.keys().collect();
+        names.sort();
+        for name in names {
+            env.synonym_body(&env.synonyms[name], errors);
+        }
         for module in modules {
             env.collect_functions(module, errors);
         }
         env
+    }
+
+    /// A synonym's body as a type over its parameters.
+    fn synonym_body(&self, synonym: &Synonym, errors: &mut Vec<TypeError>) -> Ty {
+        if let Some(ty) = synonym.resolved.get() {
+            return ty.clone();
+        }
+        synonym.resolving.set(true);
+        let ty = self.resolve(synonym.body, &synonym.params, errors);
+        synonym.resolving.set(false);
+        synonym.resolved.get_or_init(|| ty).clone()
     }
 
     fn collect_types(&mut self, module: &'a ast::Module, errors: &mut Vec<TypeError>) {
@@ -72,7 +96,8 @@ impl<'a> Env<'a> {
             match &item.kind {
                 ItemKind::TypeSynonym { body, .. } => {
                     let params = params.iter().map(|p| p.name.clone()).collect();
-                    self.synonyms.insert(name.name.clone(), Synonym { params, body });
+                    let synonym = Synonym { params, body, resolved: OnceCell::new(), resolving: Cell::new(false) };
+                    self.synonyms.insert(name.name.clone(), synonym);
                 }
                 _ => {
                     self.abstracts.insert(name.name.clone(), params.len());
@@ -133,24 +158,11 @@ impl<'a> Env<'a> {
     /// Translates a surface type, expanding synonyms; `vars` are the type
     /// variables in scope.
     pub fn resolve(&self, t: &ast::Type, vars: &[String], errors: &mut Vec<TypeError>) -> Ty {
-        self.resolve_in(t, vars, &HashMap::new(), errors, 0)
-    }
-
-    fn resolve_in(
-        &self,
-        t: &ast::Type,
-        vars: &[String],
-        args: &HashMap<String, Ty>,
-        errors: &mut Vec<TypeError>,
-        depth: usize,
-    ) -> Ty {
         use ast::TypeKind as K;
-        let go = |t: &ast::Type, errors: &mut Vec<TypeError>| self.resolve_in(t, vars, args, errors, depth);
+        let go = |t: &ast::Type, errors: &mut Vec<TypeError>| self.resolve(t, vars, errors);
         match &t.kind {
             K::Var(v) => {
-                if let Some(ty) = args.get(&v.name) {
-                    ty.clone()
-                } else if vars.contains(&v.name) {
+                if vars.contains(&v.name) {
                     Ty::Var { name: v.name.clone(), banged: false }
                 } else {
                     errors.push(TypeError::new(TypeErrorKind::UnknownTypeVariable { name: v.name.clone() }, v.span));
@@ -159,7 +171,7 @@ impl<'a> Env<'a> {
             }
             K::Con { name, args: type_args, unboxed } => {
                 let resolved: Vec<Ty> = type_args.iter().map(|a| go(a, errors)).collect();
-                self.resolve_con(name, resolved, *unboxed, t.span, errors, depth)
+                self.resolve_con(name, resolved, *unboxed, t.span, errors)
             }
             K::Unit => Ty::Unit,
             K::Tuple(items) => Ty::Tuple(items.iter().map(|i| go(i, errors)).collect()),
@@ -207,7 +219,6 @@ impl<'a> Env<'a> {
         unboxed: bool,
         span: Span,
         errors: &mut Vec<TypeError>,
-        depth: usize,
     ) -> Ty {
         let arity_error = |expected: usize, errors: &mut Vec<TypeError>| {
             errors.push(TypeError::new(
@@ -223,16 +234,17 @@ impl<'a> Env<'a> {
             if synonym.params.len() != args.len() {
                 return arity_error(synonym.params.len(), errors);
             }
-            if depth > 64 {
+            if synonym.resolving.get() {
                 // A synonym that mentions itself would expand forever.
-                errors.push(TypeError::new(
-                    TypeErrorKind::UnknownType { name: format!("{} (recursive synonym)", name.name) },
-                    span,
-                ));
+                errors.push(TypeError::new(TypeErrorKind::RecursiveSynonym { name: name.name.clone() }, span));
                 return Ty::Error;
             }
-            let bound: HashMap<String, Ty> = synonym.params.iter().cloned().zip(args).collect();
-            let ty = self.resolve_in(synonym.body, &[], &bound, errors, depth + 1);
+            let body = self.synonym_body(synonym, errors);
+            let ty = if args.is_empty() {
+                body
+            } else {
+                body.substitute(&synonym.params.iter().cloned().zip(args).collect())
+            };
             return if unboxed { unbox(ty) } else { ty };
         }
         if let Some(&arity) = self.abstracts.get(&name.name) {

@@ -12,6 +12,7 @@ pub struct TypeError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeErrorKind {
     UnknownType { name: String },
+    RecursiveSynonym { name: String },
     WrongTypeArity { name: String, expected: usize, found: usize },
     UnknownVariable { name: String },
     UnknownTypeVariable { name: String },
@@ -55,6 +56,12 @@ impl TypeError {
         match &self.kind {
             UnknownType { name } => Diagnostic::error(format!("unknown type `{name}`"), span, "not declared")
                 .with_help(format!("declare it with `type {name} = ...`, or as an abstract type `type {name}`")),
+            RecursiveSynonym { name } => Diagnostic::error(
+                format!("type synonym `{name}` refers to itself"),
+                span,
+                "this use would expand forever",
+            )
+            .with_help("a synonym only abbreviates; recursive data needs an abstract type from the runtime"),
             WrongTypeArity { name, expected, found } => Diagnostic::error(
                 format!("type `{name}` takes {expected} argument{}, but {found} were given", plural(*expected)),
                 span,

@@ -3,7 +3,7 @@
 
 use crate::source::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind, UnOp};
-use crate::typeck::check::{end_of, substitute, FnChecker};
+use crate::typeck::check::{end_of, FnChecker};
 use crate::typeck::env::Scheme;
 use crate::typeck::errors::TypeErrorKind;
 use crate::typeck::typed::{self, ExprKind as T};
@@ -220,7 +220,7 @@ impl FnChecker<'_, '_> {
             substitution.insert(var.clone(), ty.clone());
             chosen.push(ty);
         }
-        Some((substitute(&scheme.ty, &substitution), chosen))
+        Some((scheme.ty.substitute(&substitution), chosen))
     }
 
     fn application(&mut self, f: &ast::Expr, arg: &ast::Expr, span: Span) -> typed::Expr {

@@ -90,7 +90,10 @@ impl Metas {
                     && ra == rb
                     && fa.len() == fb.len()
                     && fa.iter().zip(fb.iter()).all(|((na, a), (nb, b))| na == nb && a.taken == b.taken)
-                    && fa.iter().zip(fb.iter()).all(|((_, a), (_, b))| self.unify_zonked(&self.zonk(&a.ty), &self.zonk(&b.ty)))
+                    && fa
+                        .iter()
+                        .zip(fb.iter())
+                        .all(|((_, a), (_, b))| self.unify_zonked(&self.zonk(&a.ty), &self.zonk(&b.ty)))
             }
             (Ty::Variant(a), Ty::Variant(b)) => {
                 a.len() == b.len()
@@ -198,8 +201,12 @@ fn occurs(id: MetaId, ty: &Ty) -> bool {
 fn mismatch_error(expected: &Ty, found: &Ty, span: Span) -> TypeError {
     if let (Ty::Record { fields: fe, .. }, Ty::Record { fields: ff, .. }) = (expected, found) {
         let names_agree = fe.len() == ff.len() && fe.iter().zip(ff.iter()).all(|((a, _), (b, _))| a == b);
-        let still_taken: Vec<String> =
-            fe.iter().zip(ff.iter()).filter(|((_, e), (_, f))| !e.taken && f.taken).map(|((n, _), _)| n.clone()).collect();
+        let still_taken: Vec<String> = fe
+            .iter()
+            .zip(ff.iter())
+            .filter(|((_, e), (_, f))| !e.taken && f.taken)
+            .map(|((n, _), _)| n.clone())
+            .collect();
         if names_agree && !still_taken.is_empty() {
             return TypeError::new(TypeErrorKind::TakenFieldsEscape { var: None, fields: still_taken }, span);
         }

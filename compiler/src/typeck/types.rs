@@ -1,5 +1,6 @@
 //! Internal types of the checker, their kinds, and `!`.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -214,6 +215,36 @@ impl Ty {
 
     pub fn fun(a: Ty, b: Ty) -> Ty {
         Ty::Fun(Rc::new(a), Rc::new(b))
+    }
+
+    /// Replaces rigid type variables by types (instantiating a scheme).
+    pub fn substitute(&self, with: &HashMap<String, Ty>) -> Ty {
+        let ty = self;
+        match ty {
+            Ty::Var { name, banged } => match with.get(name) {
+                Some(t) if *banged => t.bang(),
+                Some(t) => t.clone(),
+                None => ty.clone(),
+            },
+            Ty::Tuple(items) => Ty::Tuple(items.iter().map(|t| t.substitute(with)).collect()),
+            Ty::Record { fields, boxed, read_only } => Ty::Record {
+                fields: fields
+                    .iter()
+                    .map(|(n, f)| (n.clone(), Field { ty: f.ty.substitute(with), taken: f.taken }))
+                    .collect(),
+                boxed: *boxed,
+                read_only: *read_only,
+            },
+            Ty::Variant(alts) => Ty::Variant(alts.iter().map(|(t, a)| (t.clone(), a.substitute(with))).collect()),
+            Ty::Abstract { name, args, unboxed, read_only } => Ty::Abstract {
+                name: name.clone(),
+                args: args.iter().map(|a| a.substitute(with)).collect(),
+                unboxed: *unboxed,
+                read_only: *read_only,
+            },
+            Ty::Fun(a, b) => Ty::fun(a.substitute(with), b.substitute(with)),
+            Ty::Prim(_) | Ty::Unit | Ty::Meta(_) | Ty::Error => ty.clone(),
+        }
     }
 
     pub fn taken_fields(&self) -> Vec<&str> {
