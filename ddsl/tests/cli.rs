@@ -1,0 +1,51 @@
+//! The `ddsl` binary end to end: exit codes 0/1/2 and what it prints.
+
+use std::process::Command;
+
+fn ddsl(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ddsl")).args(args).output().expect("ddsl runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn check_accepts_ext2_silently() {
+    assert_eq!(ddsl(&["check", "ext2.ddsl"]), (0, String::new(), String::new()));
+}
+
+#[test]
+fn check_reports_every_error_and_exits_1() {
+    let (code, stdout, stderr) =
+        ddsl(&["check", "--color", "never", "tests/layouts/fail/pointer_to_unknown_type.ddsl", "ext2.ddsl"]);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(stderr.contains("pointer to unknown type `BlockBitmap`"), "{stderr}");
+    assert!(stderr.contains("help: did you mean `InodeTable`?"), "{stderr}");
+    assert!(stderr.contains("tests/layouts/fail/pointer_to_unknown_type.ddsl:8:27"), "{stderr}");
+    assert!(stderr.ends_with("error: 3 errors found\n"), "{stderr}");
+}
+
+#[test]
+fn unreadable_files_exit_2() {
+    let (code, _, stderr) = ddsl(&["check", "no/such/file.ddsl"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read `no/such/file.ddsl`"), "{stderr}");
+    let (code, _, stderr) = ddsl(&["dump", "ext2.ddsl", "no/such/image"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read `no/such/image`"), "{stderr}");
+}
+
+#[test]
+fn dump_with_a_bad_layout_reports_it_and_exits_1() {
+    let (code, stdout, stderr) = ddsl(&["dump", "tests/layouts/fail/gap_before_field.ddsl", "ext2.ddsl"]);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(stderr.contains("2 unaccounted bytes before field `flags`"), "{stderr}");
+}
+
+#[test]
+fn unwritten_subcommands_say_so_and_exit_2() {
+    for command in ["gen", "walk", "fsck"] {
+        let (code, stdout, stderr) = ddsl(&[command, "ext2.ddsl", "x", "--emit", "rust"]);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{command}");
+        assert_eq!(stderr, format!("error: `ddsl {command}` is not implemented yet (issue #5)\n"));
+    }
+}
