@@ -56,20 +56,28 @@ pub fn check_program(modules: &[&ast::Module]) -> Result<typed::Program, Vec<Typ
 fn check_definition(checker: &mut FnChecker, ty: &Ty, definition: &env::Definition) -> typed::Body {
     match (definition.param, ty) {
         (Some(param), Ty::Fun(arg, result)) => {
-            let param_pat = checker.bind_pattern(param, arg);
-            checker.check_exhaustive(arg, &[param], param.span);
+            let param_pat = checker.bind_top_pattern(param, arg);
+            checker.check_exhaustive(arg, &[param], param.span, pat::Coverage::Parameter);
             let expr = checker.check(definition.body, result);
             checker.close_scope(0, end_of(definition.body.span));
             typed::Body { param: Some(param_pat), expr }
         }
         (Some(param), other) => {
             checker.error(
-                TypeErrorKind::Mismatch { expected: other.to_string(), found: "a function".to_owned() },
+                TypeErrorKind::Mismatch { expected: format!("`{other}`"), found: "a function definition".to_owned() },
                 param.span,
             );
             typed::Body { param: None, expr: typed::Expr::error(definition.body.span) }
         }
-        (None, ty) => typed::Body { param: None, expr: checker.check(definition.body, ty) },
+        (None, ty) => {
+            // A constant is a name usable any number of times: its value
+            // must not be linear, or each use would duplicate it.
+            let kind = checker.kind(ty);
+            if !(kind.share && kind.discard) {
+                checker.error(TypeErrorKind::LinearConstant { ty: ty.to_string() }, definition.name.span);
+            }
+            typed::Body { param: None, expr: checker.check(definition.body, ty) }
+        }
     }
 }
 

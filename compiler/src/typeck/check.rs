@@ -125,9 +125,9 @@ impl<'e, 'a> FnChecker<'e, 'a> {
         self.locals.iter().rposition(|l| l.name == name)
     }
 
-    /// A use of a local variable. `whole` is false where a record with taken
-    /// fields may be used (put, member access).
-    pub(super) fn use_local(&mut self, index: usize, span: Span, whole: bool) -> Ty {
+    /// A use of a local variable. Whether a record with taken fields may be
+    /// used here is for unification with the expected type to decide.
+    pub(super) fn use_local(&mut self, index: usize, span: Span) -> Ty {
         let local = self.locals[index].clone();
         let kind = self.kind(&local.ty);
         if local.observed.is_none() && !kind.share {
@@ -139,15 +139,7 @@ impl<'e, 'a> FnChecker<'e, 'a> {
             }
         }
         self.locals[index].used = Some(span);
-        let ty = self.metas.zonk(&local.ty);
-        if whole {
-            let taken: Vec<String> = ty.taken_fields().into_iter().map(str::to_owned).collect();
-            if !taken.is_empty() {
-                self.error(TypeErrorKind::TakenFieldsEscape { var: Some(local.name), fields: taken }, span);
-                return Ty::Error;
-            }
-        }
-        ty
+        self.metas.zonk(&local.ty)
     }
 
     /// Runs each branch from the same starting context and merges them,

@@ -89,7 +89,7 @@ impl<'a> Env<'a> {
                 continue;
             }
             if Prim::from_name(&name.name).is_some() {
-                errors.push(duplicate("type", name, name.span));
+                errors.push(TypeError::new(TypeErrorKind::BuiltinRedefined { name: name.name.clone() }, name.span));
                 continue;
             }
             self.type_spans.insert(name.name.clone(), name.span);
@@ -108,12 +108,20 @@ impl<'a> Env<'a> {
 
     fn collect_functions(&mut self, module: &'a ast::Module, errors: &mut Vec<TypeError>) {
         let mut previous_signature: Option<&'a ast::Ident> = None;
+        // The definition after a duplicate signature: already reported.
+        let mut skip_definition_of: Option<&str> = None;
         for item in &module.items {
+            if let (ItemKind::Definition { name, .. }, Some(skip)) = (&item.kind, skip_definition_of.take()) {
+                if name.name == skip {
+                    continue;
+                }
+            }
             match &item.kind {
                 ItemKind::Signature { name, scheme } => {
                     if let Some(existing) = self.functions.get(&name.name) {
                         errors.push(duplicate("function", name, existing.name.span));
                         previous_signature = None;
+                        skip_definition_of = Some(&name.name);
                         continue;
                     }
                     let scheme = self.resolve_scheme(scheme, errors);
@@ -195,8 +203,10 @@ impl<'a> Env<'a> {
                         [one] => go(one, errors),
                         many => Ty::Tuple(many.iter().map(|a| go(a, errors)).collect()),
                     };
-                    if out.iter().any(|(tag, _)| *tag == alt.tag.name) {
-                        errors.push(duplicate("alternative", &alt.tag, alt.tag.span));
+                    if let Some(first) =
+                        alts.iter().find(|a| a.tag.name == alt.tag.name).filter(|a| a.tag.span != alt.tag.span)
+                    {
+                        errors.push(duplicate("alternative", &alt.tag, first.tag.span));
                         continue;
                     }
                     out.push((alt.tag.name.clone(), arg));

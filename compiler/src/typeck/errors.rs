@@ -11,38 +11,147 @@ pub struct TypeError {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeErrorKind {
-    UnknownType { name: String },
-    RecursiveSynonym { name: String },
-    WrongTypeArity { name: String, expected: usize, found: usize },
-    UnknownVariable { name: String },
-    UnknownTypeVariable { name: String },
-    Duplicate { what: &'static str, name: String, first: Span },
-    DefinitionWithoutSignature { name: String },
-    SignatureNameMismatch { signature: String },
-    Mismatch { expected: String, found: String },
-    NotAFunction { found: String },
-    NoSuchField { field: String, ty: String },
-    FieldTaken { field: String, taken_at: Option<Span> },
-    FieldNotTaken { field: String },
-    NotARecord { found: String },
-    MemberOfLinear { var: Option<String>, ty: String },
-    NoSuchTag { tag: String, ty: String },
-    CannotInferVariant { tag: String },
-    LiteralOutOfRange { value: u64, ty: String },
-    NotAWord { found: String },
-    BadUpcast { from: String, to: String },
-    CannotInfer { what: &'static str },
-    LinearUsedTwice { var: String, bound: Span, first_use: Span },
-    LinearDropped { var: String, ty: String, bound: Span, taken: Vec<String> },
-    LinearUsedInOneBranch { var: String, bound: Span, used: Span, other_branch: Span },
-    ObservedUsed { var: String, observed: Span },
-    ObservedEscapes { var: String, ty: String, observed: Span },
-    TakenFieldsEscape { var: Option<String>, fields: Vec<String> },
-    KindViolation { ty: String, kind: String, required: String, why: &'static str },
-    NonExhaustive { missing: String },
-    Recursion { cycle: Vec<String> },
-    PatternMismatch { expected: String, pattern: &'static str },
-    TypeArgCount { name: String, expected: usize, found: usize },
+    UnknownType {
+        name: String,
+    },
+    RecursiveSynonym {
+        name: String,
+    },
+    WrongTypeArity {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
+    UnknownVariable {
+        name: String,
+    },
+    UnknownTypeVariable {
+        name: String,
+    },
+    Duplicate {
+        what: &'static str,
+        name: String,
+        first: Span,
+    },
+    DefinitionWithoutSignature {
+        name: String,
+    },
+    SignatureNameMismatch {
+        signature: String,
+    },
+    /// `expected` and `found` are descriptions: a quoted type or words.
+    Mismatch {
+        expected: String,
+        found: String,
+    },
+    NotAFunction {
+        found: String,
+    },
+    NoSuchField {
+        field: String,
+        ty: String,
+    },
+    FieldTaken {
+        field: String,
+        taken_at: Option<Span>,
+    },
+    FieldNotTaken {
+        field: String,
+    },
+    /// Taking from or putting into a read-only view.
+    ReadOnlyUpdate {
+        action: &'static str,
+    },
+    DuplicateField {
+        field: String,
+        first: Span,
+    },
+    BuiltinRedefined {
+        name: String,
+    },
+    LinearConstant {
+        ty: String,
+    },
+    NotARecord {
+        found: String,
+    },
+    MemberOfLinear {
+        var: Option<String>,
+        ty: String,
+    },
+    NoSuchTag {
+        tag: String,
+        ty: String,
+    },
+    CannotInferVariant {
+        tag: String,
+    },
+    LiteralOutOfRange {
+        value: u64,
+        ty: String,
+    },
+    NotAWord {
+        found: String,
+    },
+    BadUpcast {
+        from: String,
+        to: String,
+    },
+    CannotInfer {
+        what: &'static str,
+    },
+    LinearUsedTwice {
+        var: String,
+        bound: Span,
+        first_use: Span,
+    },
+    LinearDropped {
+        var: String,
+        ty: String,
+        bound: Span,
+        taken: Vec<String>,
+    },
+    LinearUsedInOneBranch {
+        var: String,
+        bound: Span,
+        used: Span,
+        other_branch: Span,
+    },
+    ObservedUsed {
+        var: String,
+        observed: Span,
+    },
+    ObservedEscapes {
+        var: String,
+        ty: String,
+        observed: Span,
+    },
+    TakenFieldsEscape {
+        var: Option<String>,
+        fields: Vec<String>,
+    },
+    KindViolation {
+        ty: String,
+        kind: String,
+        required: String,
+        why: &'static str,
+    },
+    NonExhaustive {
+        missing: String,
+        coverage: crate::typeck::pat::Coverage,
+    },
+    Recursion {
+        cycle: Vec<String>,
+    },
+    PatternMismatch {
+        expected: String,
+        pattern: &'static str,
+    },
+    TypeArgCount {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
 }
 
 impl TypeError {
@@ -63,7 +172,11 @@ impl TypeError {
             )
             .with_help("a synonym only abbreviates; recursive data needs an abstract type from the runtime"),
             WrongTypeArity { name, expected, found } => Diagnostic::error(
-                format!("type `{name}` takes {expected} argument{}, but {found} were given", plural(*expected)),
+                format!(
+                    "type `{name}` takes {expected} argument{}, but {found} {} given",
+                    plural(*expected),
+                    were(*found)
+                ),
                 span,
                 format!("expected {expected} type argument{}", plural(*expected)),
             ),
@@ -88,11 +201,24 @@ impl TypeError {
                 "a different name",
             )
             .with_help("a definition follows its own signature; check the spelling"),
-            Mismatch { expected, found } => Diagnostic::error(
-                format!("mismatched types: expected `{expected}`, found `{found}`"),
-                span,
-                format!("this is `{found}`"),
-            ),
+            Mismatch { expected, found } => {
+                let d = Diagnostic::error(
+                    format!("mismatched types: expected {expected}, found {found}"),
+                    span,
+                    format!("this is {found}"),
+                );
+                let words = ["`U8`", "`U16`", "`U32`", "`U64`"];
+                let rank = |t: &str| words.iter().position(|w| *w == t);
+                match (rank(expected), rank(found)) {
+                    (Some(e), Some(f)) if f < e => {
+                        d.with_help(format!("widen it explicitly: `upcast` gives {expected}"))
+                    }
+                    _ if expected.starts_with("a read-only view") => {
+                        d.with_help("observe the value instead of passing it: `let x = f v !v in ...`")
+                    }
+                    _ => d,
+                }
+            }
             NotAFunction { found } => {
                 Diagnostic::error(format!("`{found}` is not a function"), span, "applied to an argument here")
             }
@@ -113,6 +239,29 @@ impl TypeError {
                 "put into a present field",
             )
             .with_help(format!("take it first (`let r' {{{field}}} = r`), or its old value would be lost")),
+            ReadOnlyUpdate { action } => Diagnostic::error(
+                format!("cannot {action} a read-only view"),
+                span,
+                "this record is observed (`!`), so it cannot change",
+            )
+            .with_help("take and put on the linear record itself, outside the observation"),
+            DuplicateField { field, first } => {
+                Diagnostic::error(format!("field `{field}` is given twice"), span, "given again here")
+                    .with_secondary(*first, "first given here")
+                    .with_help("give each field once")
+            }
+            BuiltinRedefined { name } => Diagnostic::error(
+                format!("`{name}` is a built-in type and cannot be redefined"),
+                span,
+                "built-in type name",
+            )
+            .with_help("choose another name"),
+            LinearConstant { ty } => Diagnostic::error(
+                format!("a top-level constant cannot have the linear type `{ty}`"),
+                span,
+                "constants can be used any number of times",
+            )
+            .with_help("make it a function taking `()` that builds a fresh value, or give it a shareable type"),
             NotARecord { found } => Diagnostic::error(format!("`{found}` is not a record"), span, "expected a record"),
             MemberOfLinear { var, ty } => {
                 let what = var.as_ref().map_or_else(|| "a linear record".to_owned(), |v| format!("linear `{v}`"));
@@ -208,12 +357,22 @@ impl TypeError {
                 format!("its kind is {kind}, but {required} is required"),
             )
             .with_help("D: discardable, S: shareable, E: escapable; linear values are only E"),
-            NonExhaustive { missing } => Diagnostic::error(
-                format!("non-exhaustive patterns: {missing} not covered"),
-                span,
-                format!("missing alternative {missing}"),
-            )
-            .with_help(format!("add an alternative `| {} -> ...`", missing.trim_matches('`'))),
+            NonExhaustive { missing, coverage } => {
+                use crate::typeck::pat::Coverage;
+                let d = Diagnostic::error(
+                    format!("non-exhaustive patterns: {missing} not covered"),
+                    span,
+                    format!("{missing} is not matched"),
+                );
+                match coverage {
+                    Coverage::Match => {
+                        d.with_help(format!("add an alternative `| {} -> ...`", missing.trim_matches('`')))
+                    }
+                    Coverage::Let | Coverage::Parameter => d.with_help(format!(
+                        "this pattern must match every value; match on it instead, with an alternative for {missing}"
+                    )),
+                }
+            }
             Recursion { cycle } => Diagnostic::error(
                 format!(
                     "recursion is not allowed: {}",
@@ -229,11 +388,23 @@ impl TypeError {
                 "pattern of the wrong shape",
             ),
             TypeArgCount { name, expected, found } => Diagnostic::error(
-                format!("`{name}` takes {expected} type argument{}, but {found} were given", plural(*expected)),
+                format!(
+                    "`{name}` takes {expected} type argument{}, but {found} {} given",
+                    plural(*expected),
+                    were(*found)
+                ),
                 span,
                 "wrong number of type arguments",
             ),
         }
+    }
+}
+
+fn were(n: usize) -> &'static str {
+    if n == 1 {
+        "was"
+    } else {
+        "were"
     }
 }
 

@@ -6,6 +6,7 @@ use crate::syntax::ast::{self, BinOp, ExprKind, UnOp};
 use crate::typeck::check::{end_of, FnChecker};
 use crate::typeck::env::Scheme;
 use crate::typeck::errors::TypeErrorKind;
+use crate::typeck::pat::Coverage;
 use crate::typeck::typed::{self, ExprKind as T};
 use crate::typeck::types::{Field, Prim, Ty};
 use std::collections::HashMap;
@@ -48,12 +49,32 @@ impl FnChecker<'_, '_> {
                 _ => self.infer_and_unify(e, &expected),
             },
             ExprKind::Upcast(inner) => self.upcast(inner, &expected, span),
+            // The expected result can fix the function's unknowns before the
+            // argument is checked: `id (Some 5)` where an `Option U32` is due.
+            ExprKind::App(f, arg) => {
+                let f = self.infer(f);
+                match self.metas.zonk(&f.ty) {
+                    Ty::Fun(param, result) => {
+                        self.unify(&expected, &result, span);
+                        let arg = self.check(arg, &param);
+                        let ty = self.metas.zonk(&result);
+                        typed::Expr::new(T::App(Box::new(f), Box::new(arg)), ty, span)
+                    }
+                    _ => {
+                        let app = self.apply(f, arg, span);
+                        self.unify(&expected, &app.ty, span);
+                        app
+                    }
+                }
+            }
             // Pushing a known word type into both operands lets literals
             // take it; anything else is a mismatch, best reported once.
             ExprKind::Binary(op, a, b) if arithmetic(*op) && self.is_word(&expected) => {
                 let (a, b) = (self.check(a, &expected), self.check(b, &expected));
                 typed::Expr::new(T::Binary(*op, Box::new(a), Box::new(b)), expected, span)
             }
+            // The duplicate is the error; a mismatch on top would repeat it.
+            ExprKind::UnboxedRecord(fields) if self.has_duplicate_field(fields) => self.infer(e),
             ExprKind::UnboxedRecord(fields) => match &expected {
                 Ty::Record { fields: slots, boxed: false, .. }
                     if slots.len() == fields.len() && fields.iter().all(|f| expected.field(&f.name.name).is_some()) =>
@@ -75,7 +96,21 @@ impl FnChecker<'_, '_> {
 
     fn infer_and_unify(&mut self, e: &ast::Expr, expected: &Ty) -> typed::Expr {
         let found = self.infer(e);
-        self.unify(expected, &found.ty, e.span);
+        if let Err(mut error) = self.metas.unify(expected, &found.ty, e.span) {
+            // Name the variable when it is one: what is observed, or which
+            // record still has fields taken.
+            if let ExprKind::Var(v) = &e.kind {
+                let observed = self.lookup(&v.name).and_then(|i| self.locals[i].observed);
+                match (&mut error.kind, observed) {
+                    (_, Some(observed)) => {
+                        error.kind = TypeErrorKind::ObservedUsed { var: v.name.clone(), observed };
+                    }
+                    (TypeErrorKind::TakenFieldsEscape { var, .. }, None) => *var = Some(v.name.clone()),
+                    _ => {}
+                }
+            }
+            self.errors.push(error);
+        }
         found
     }
 
@@ -105,6 +140,7 @@ impl FnChecker<'_, '_> {
                 (T::Tuple(items), ty)
             }
             ExprKind::UnboxedRecord(fields) => {
+                self.no_duplicate_fields(fields.iter().map(|f| &f.name));
                 let fields: Vec<(String, typed::Expr)> =
                     fields.iter().map(|f| (f.name.name.clone(), self.infer(&f.value))).collect();
                 let tys = fields.iter().map(|(n, f)| (n.clone(), Field { ty: f.ty.clone(), taken: false })).collect();
@@ -171,7 +207,7 @@ impl FnChecker<'_, '_> {
     fn variable(&mut self, name: &ast::Ident, type_args: Option<&Vec<Option<ast::Type>>>, span: Span) -> typed::Expr {
         if type_args.is_none() {
             if let Some(index) = self.lookup(&name.name) {
-                let ty = self.use_local(index, span, true);
+                let ty = self.use_local(index, span);
                 return typed::Expr::new(T::Var(name.name.clone()), ty, span);
             }
         }
@@ -225,6 +261,10 @@ impl FnChecker<'_, '_> {
 
     fn application(&mut self, f: &ast::Expr, arg: &ast::Expr, span: Span) -> typed::Expr {
         let f = self.infer(f);
+        self.apply(f, arg, span)
+    }
+
+    fn apply(&mut self, f: typed::Expr, arg: &ast::Expr, span: Span) -> typed::Expr {
         let (arg, result) = match self.metas.zonk(&f.ty) {
             Ty::Fun(param, result) => (self.check(arg, &param), (*result).clone()),
             Ty::Error => (self.infer(arg), Ty::Error),
@@ -243,13 +283,13 @@ impl FnChecker<'_, '_> {
                     self.error(TypeErrorKind::LiteralOutOfRange { value, ty: format!("{p:?}") }, span);
                 }
             }
-            Ty::Meta(_) | Ty::Error => {
+            Ty::Meta { .. } | Ty::Error => {
                 let ty = self.metas.fresh(true);
                 self.literals.push((ty.clone(), value, span));
                 self.unify(expected, &ty, span);
             }
             other => {
-                self.error(TypeErrorKind::Mismatch { expected: other.to_string(), found: "an integer".into() }, span)
+                self.error(TypeErrorKind::Mismatch { expected: format!("`{other}`"), found: "an integer".into() }, span)
             }
         }
     }
@@ -265,9 +305,13 @@ impl FnChecker<'_, '_> {
                 }
             },
             Ty::Error => None,
+            Ty::Meta { .. } => {
+                self.error(TypeErrorKind::CannotInferVariant { tag: tag.name.clone() }, span);
+                None
+            }
             _ => {
-                let found = format!("variant `{}`", tag.name);
-                self.error(TypeErrorKind::Mismatch { expected: expected.to_string(), found }, span);
+                let found = format!("the variant `{}`", tag.name);
+                self.error(TypeErrorKind::Mismatch { expected: format!("`{expected}`"), found }, span);
                 None
             }
         };
@@ -303,7 +347,7 @@ impl FnChecker<'_, '_> {
         let from = self.metas.zonk(&inner.ty);
         match (&from, expected) {
             (Ty::Prim(a), Ty::Prim(b)) if a.is_word() && b.is_word() && a.bits() <= b.bits() => {}
-            (Ty::Meta(id), Ty::Prim(b)) if self.metas.is_integral(*id) && b.is_word() => {
+            (Ty::Meta { id, .. }, Ty::Prim(b)) if self.metas.is_integral(*id) && b.is_word() => {
                 self.unify(expected, &from, span);
             }
             (Ty::Error, _) | (_, Ty::Error) => {}
@@ -312,10 +356,14 @@ impl FnChecker<'_, '_> {
         typed::Expr::new(T::Upcast(Box::new(inner)), expected.clone(), span)
     }
 
+    fn has_duplicate_field(&self, fields: &[ast::FieldExpr]) -> bool {
+        fields.iter().enumerate().any(|(i, f)| fields[..i].iter().any(|g| g.name.name == f.name.name))
+    }
+
     fn is_word(&self, ty: &Ty) -> bool {
         match self.metas.zonk(ty) {
             Ty::Prim(p) => p.is_word(),
-            Ty::Meta(id) => self.metas.is_integral(id),
+            Ty::Meta { id, .. } => self.metas.is_integral(id),
             _ => false,
         }
     }
@@ -332,8 +380,23 @@ impl FnChecker<'_, '_> {
             let (a, b) = (self.check(a, &Ty::bool()), self.check(b, &Ty::bool()));
             return make(a, b, Ty::bool());
         }
-        let a = self.infer(a);
-        let b = self.check(b, &a.ty);
+        // An operand whose type only its context tells (`upcast x`, a
+        // constructor) is checked against the other one.
+        let (a, b) = if needs_context(a) && !needs_context(b) {
+            let b = self.infer(b);
+            (self.check(a, &b.ty), b)
+        } else {
+            let a = self.infer(a);
+            if arithmetic(op) && !self.is_word(&a.ty) {
+                // Reported once, for the left operand; the right one is
+                // checked on its own.
+                self.require_word(&a.ty, a.span);
+                let b = self.infer(b);
+                return make(a, b, Ty::Error);
+            }
+            let b = self.check(b, &a.ty);
+            (a, b)
+        };
         if arithmetic(op) {
             self.require_word(&a.ty, span);
             let ty = self.metas.zonk(&a.ty);
@@ -355,8 +418,7 @@ impl FnChecker<'_, '_> {
             ExprKind::Var(v) if self.lookup(&v.name).is_some() => {
                 let index = self.lookup(&v.name).unwrap_or_else(|| unreachable!("bug: looked up just above"));
                 let ty = self.locals[index].ty.clone();
-                let ty =
-                    if self.kind(&ty).share { self.use_local(index, record.span, false) } else { self.metas.zonk(&ty) };
+                let ty = if self.kind(&ty).share { self.use_local(index, record.span) } else { self.metas.zonk(&ty) };
                 typed::Expr::new(T::Var(v.name.clone()), ty, record.span)
             }
             _ => self.infer(record),
@@ -393,7 +455,7 @@ impl FnChecker<'_, '_> {
         match &record.kind {
             ExprKind::Var(v) => match self.lookup(&v.name) {
                 Some(index) => {
-                    let ty = self.use_local(index, record.span, false);
+                    let ty = self.use_local(index, record.span);
                     typed::Expr::new(T::Var(v.name.clone()), ty, record.span)
                 }
                 None => self.infer(record),
@@ -414,6 +476,10 @@ impl FnChecker<'_, '_> {
             });
             return typed::Expr::error(span);
         };
+        if read_only {
+            self.error(TypeErrorKind::ReadOnlyUpdate { action: "put into" }, record.span);
+        }
+        self.no_duplicate_fields(fields.iter().map(|f| &f.name));
         let mut record_fields = record_fields.to_vec();
         let mut values = Vec::new();
         for field in fields {
@@ -468,8 +534,8 @@ impl FnChecker<'_, '_> {
             None if takes => c.partial_record(&binding.value),
             None => c.infer(&binding.value),
         });
-        let pat = self.bind_pattern(&binding.pat, &value.ty);
-        self.check_exhaustive(&value.ty, &[&binding.pat], binding.pat.span);
+        let pat = self.bind_top_pattern(&binding.pat, &value.ty);
+        self.check_exhaustive(&value.ty, &[&binding.pat], binding.pat.span, Coverage::Let);
         (pat, value, names(&binding.bangs))
     }
 
@@ -485,8 +551,13 @@ impl FnChecker<'_, '_> {
         for bang in bangs {
             match self.lookup(&bang.name) {
                 Some(index) => {
+                    let local = self.locals[index].clone();
+                    if let (Some(first_use), false) = (local.used, self.kind(&local.ty).share) {
+                        let kind = TypeErrorKind::LinearUsedTwice { var: local.name, bound: local.bound, first_use };
+                        self.error(kind, bang.span);
+                    }
                     let local = &mut self.locals[index];
-                    saved.push((index, local.ty.clone(), local.used));
+                    saved.push((index, local.ty.clone(), local.used, local.observed));
                     local.ty = local.ty.bang();
                     local.observed = Some(bang.span);
                 }
@@ -494,11 +565,12 @@ impl FnChecker<'_, '_> {
             }
         }
         let result = f(self);
-        for (index, ty, used) in saved {
+        // In reverse, so that `!v !v` restores what `v` was before both.
+        for (index, ty, used, observed) in saved.into_iter().rev() {
             let local = &mut self.locals[index];
             local.ty = ty;
             local.used = used;
-            local.observed = None;
+            local.observed = observed;
         }
         if let Some(first) = bangs.first() {
             let ty = self.metas.zonk(&result.ty);
@@ -528,19 +600,36 @@ impl FnChecker<'_, '_> {
         let typed_alts = self.branches(&spans, |c, i| {
             let alt = &alts[i];
             let mark = c.locals.len();
-            let pat = c.bind_pattern(&alt.pat, &ty);
+            let pat = c.bind_top_pattern(&alt.pat, &ty);
             let body = body(c, &alt.body);
             c.close_scope(mark, end_of(alt.body.span));
             typed::Alt { pat, likelihood: alt.likelihood, body }
         });
         let pats: Vec<&ast::Pat> = alts.iter().map(|a| &a.pat).collect();
-        self.check_exhaustive(&ty, &pats, span);
+        self.check_exhaustive(&ty, &pats, span, Coverage::Match);
         typed_alts
+    }
+}
+
+impl FnChecker<'_, '_> {
+    /// Reports a field named twice in one record literal, put or pattern.
+    pub fn no_duplicate_fields<'i>(&mut self, names: impl Iterator<Item = &'i ast::Ident>) {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for name in names {
+            if let Some(first) = seen.insert(&name.name, name.span) {
+                self.error(TypeErrorKind::DuplicateField { field: name.name.clone(), first }, name.span);
+            }
+        }
     }
 }
 
 fn names(idents: &[ast::Ident]) -> Vec<String> {
     idents.iter().map(|i| i.name.clone()).collect()
+}
+
+/// Expressions whose type cannot be inferred from themselves alone.
+fn needs_context(e: &ast::Expr) -> bool {
+    matches!(e.kind, ExprKind::Upcast(_) | ExprKind::Con { .. })
 }
 
 fn arithmetic(op: BinOp) -> bool {

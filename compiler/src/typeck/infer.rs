@@ -5,6 +5,15 @@ use crate::typeck::errors::{TypeError, TypeErrorKind};
 use crate::typeck::types::{Kind, MetaId, Prim, Ty};
 use std::collections::HashMap;
 
+/// How two types must agree.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The found type must fit where the expected one is wanted.
+    Fit,
+    /// Exactly the same type (under function arrows and type arguments).
+    Equal,
+}
+
 #[derive(Default)]
 pub struct Metas {
     solutions: Vec<Option<Ty>>,
@@ -16,7 +25,7 @@ impl Metas {
     pub fn fresh(&mut self, integral: bool) -> Ty {
         self.solutions.push(None);
         self.integral.push(integral);
-        Ty::Meta((self.solutions.len() - 1) as MetaId)
+        Ty::Meta { id: (self.solutions.len() - 1) as MetaId, banged: false }
     }
 
     pub fn is_integral(&self, id: MetaId) -> bool {
@@ -30,7 +39,8 @@ impl Metas {
             return ty.clone();
         }
         match ty {
-            Ty::Meta(id) => match &self.solutions[*id as usize] {
+            Ty::Meta { id, banged } => match &self.solutions[*id as usize] {
+                Some(solution) if *banged => self.zonk(solution).bang(),
                 Some(solution) => self.zonk(solution),
                 None => ty.clone(),
             },
@@ -64,24 +74,32 @@ impl Metas {
         }
     }
 
-    /// Makes `found` equal to `expected`, or reports why it cannot be.
+    /// Makes `found` fit where `expected` is wanted, or reports why it
+    /// cannot. Fitting is equality, except that a variant with fewer
+    /// alternatives fits where one with more is expected (Cogent's variant
+    /// subtyping), in positions that only carry values outward.
     pub fn unify(&mut self, expected: &Ty, found: &Ty, span: Span) -> Result<(), TypeError> {
         let (e, f) = (self.zonk(expected), self.zonk(found));
-        if self.unify_zonked(&e, &f) {
+        if self.unify_zonked(&e, &f, Mode::Fit) {
             return Ok(());
         }
         let (e, f) = (self.zonk(&e), self.zonk(&f));
         Err(mismatch_error(&e, &f, span))
     }
 
-    fn unify_zonked(&mut self, e: &Ty, f: &Ty) -> bool {
+    fn unify_zonked(&mut self, e: &Ty, f: &Ty, mode: Mode) -> bool {
         match (e, f) {
             (Ty::Error, _) | (_, Ty::Error) => true,
-            (Ty::Meta(a), Ty::Meta(b)) if a == b => true,
-            (Ty::Meta(id), other) | (other, Ty::Meta(id)) => self.solve(*id, other),
+            (Ty::Meta { id: a, banged: x }, Ty::Meta { id: b, banged: y }) if a == b && x == y => true,
+            (Ty::Meta { id, banged: false }, other) | (other, Ty::Meta { id, banged: false }) => self.solve(*id, other),
+            // `!m` against a type: `m` is the type whose view it is, which
+            // exists only when the type is already a read-only view.
+            (Ty::Meta { id, banged: true }, other) | (other, Ty::Meta { id, banged: true }) => {
+                *other == other.bang() && self.solve(*id, &other.unbang())
+            }
             (Ty::Prim(a), Ty::Prim(b)) => a == b,
             (Ty::Unit, Ty::Unit) => true,
-            (Ty::Tuple(a), Ty::Tuple(b)) => a.len() == b.len() && self.unify_all(a, b),
+            (Ty::Tuple(a), Ty::Tuple(b)) => a.len() == b.len() && self.unify_all(a, b, mode),
             (
                 Ty::Record { fields: fa, boxed: ba, read_only: ra },
                 Ty::Record { fields: fb, boxed: bb, read_only: rb },
@@ -90,33 +108,34 @@ impl Metas {
                     && ra == rb
                     && fa.len() == fb.len()
                     && fa.iter().zip(fb.iter()).all(|((na, a), (nb, b))| na == nb && a.taken == b.taken)
-                    && fa
-                        .iter()
-                        .zip(fb.iter())
-                        .all(|((_, a), (_, b))| self.unify_zonked(&self.zonk(&a.ty), &self.zonk(&b.ty)))
+                    && fa.iter().zip(fb.iter()).all(|((_, a), (_, b))| self.unify_types(&a.ty, &b.ty, mode))
             }
             (Ty::Variant(a), Ty::Variant(b)) => {
-                a.len() == b.len()
-                    && a.keys().eq(b.keys())
-                    && a.values().zip(b.values()).all(|(x, y)| self.unify_zonked(&self.zonk(x), &self.zonk(y)))
+                let fits = match mode {
+                    Mode::Fit => b.keys().all(|tag| a.get(tag).is_some()),
+                    Mode::Equal => a.len() == b.len() && a.keys().eq(b.keys()),
+                };
+                fits && b.iter().all(|(tag, y)| a.get(tag).is_some_and(|x| self.unify_types(&x.clone(), y, mode)))
             }
             (
                 Ty::Abstract { name: na, args: aa, unboxed: ua, read_only: ra },
                 Ty::Abstract { name: nb, args: ab, unboxed: ub, read_only: rb },
-            ) => na == nb && ua == ub && ra == rb && aa.len() == ab.len() && self.unify_all(aa, ab),
+            ) => na == nb && ua == ub && ra == rb && aa.len() == ab.len() && self.unify_all(aa, ab, Mode::Equal),
             (Ty::Var { name: a, banged: ba }, Ty::Var { name: b, banged: bb }) => a == b && ba == bb,
             (Ty::Fun(a1, b1), Ty::Fun(a2, b2)) => {
-                self.unify_zonked(a1, a2) && self.unify_zonked(&self.zonk(b1), &self.zonk(b2))
+                self.unify_types(a1, a2, Mode::Equal) && self.unify_types(b1, b2, Mode::Equal)
             }
             _ => false,
         }
     }
 
-    fn unify_all(&mut self, a: &[Ty], b: &[Ty]) -> bool {
-        a.iter().zip(b.iter()).all(|(x, y)| {
-            let (x, y) = (self.zonk(x), self.zonk(y));
-            self.unify_zonked(&x, &y)
-        })
+    fn unify_types(&mut self, a: &Ty, b: &Ty, mode: Mode) -> bool {
+        let (a, b) = (self.zonk(a), self.zonk(b));
+        self.unify_zonked(&a, &b, mode)
+    }
+
+    fn unify_all(&mut self, a: &[Ty], b: &[Ty], mode: Mode) -> bool {
+        a.iter().zip(b.iter()).all(|(x, y)| self.unify_types(x, y, mode))
     }
 
     fn solve(&mut self, id: MetaId, ty: &Ty) -> bool {
@@ -126,7 +145,7 @@ impl Metas {
         if self.integral[id as usize] {
             match ty {
                 Ty::Prim(p) if p.is_word() => {}
-                Ty::Meta(other) => self.integral[*other as usize] = true,
+                Ty::Meta { id: other, .. } => self.integral[*other as usize] = true,
                 _ => return false,
             }
         }
@@ -162,9 +181,12 @@ impl Metas {
             Ty::Variant(alts) => alts.values().fold(Kind::ALL, |k, t| k.meet(self.kind(t, var_kinds))),
             Ty::Var { banged: true, .. } => Kind::READ_ONLY,
             Ty::Var { name, .. } => var_kinds.get(name).copied().unwrap_or(Kind::NONE),
-            Ty::Meta(id) => match &self.solutions[*id as usize] {
+            Ty::Meta { id, banged } => match &self.solutions[*id as usize] {
+                Some(solution) if *banged => self.kind(&solution.bang(), var_kinds),
                 Some(solution) => self.kind(solution, var_kinds),
                 None if self.integral[*id as usize] => Kind::ALL,
+                // A view of an unknown: never linear, escape unknown.
+                None if *banged => Kind::READ_ONLY,
                 // Unknown: assume the worst, so nothing unsound is accepted.
                 None => Kind::LINEAR,
             },
@@ -174,7 +196,7 @@ impl Metas {
 
 fn mentions_meta(ty: &Ty) -> bool {
     match ty {
-        Ty::Meta(_) => true,
+        Ty::Meta { .. } => true,
         Ty::Tuple(items) => items.iter().any(mentions_meta),
         Ty::Record { fields, .. } => fields.iter().any(|(_, f)| mentions_meta(&f.ty)),
         Ty::Variant(alts) => alts.values().any(mentions_meta),
@@ -186,7 +208,7 @@ fn mentions_meta(ty: &Ty) -> bool {
 
 fn occurs(id: MetaId, ty: &Ty) -> bool {
     match ty {
-        Ty::Meta(other) => *other == id,
+        Ty::Meta { id: other, .. } => *other == id,
         Ty::Tuple(items) => items.iter().any(|t| occurs(id, t)),
         Ty::Record { fields, .. } => fields.iter().any(|(_, f)| occurs(id, &f.ty)),
         Ty::Variant(alts) => alts.values().any(|t| occurs(id, t)),
@@ -211,5 +233,9 @@ fn mismatch_error(expected: &Ty, found: &Ty, span: Span) -> TypeError {
             return TypeError::new(TypeErrorKind::TakenFieldsEscape { var: None, fields: still_taken }, span);
         }
     }
-    TypeError::new(TypeErrorKind::Mismatch { expected: expected.to_string(), found: found.to_string() }, span)
+    let expected = match expected {
+        Ty::Meta { banged: true, .. } => "a read-only view (`!`)".to_owned(),
+        other => format!("`{other}`"),
+    };
+    TypeError::new(TypeErrorKind::Mismatch { expected, found: format!("`{found}`") }, span)
 }

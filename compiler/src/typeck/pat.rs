@@ -9,6 +9,21 @@ use crate::typeck::typed::{self, PatKind as P};
 use crate::typeck::types::{Field, Prim, Ty};
 
 impl FnChecker<'_, '_> {
+    /// Binds the variables of a whole pattern (of a `let`, an alternative or
+    /// a parameter), each of which may be named only once.
+    pub fn bind_top_pattern(&mut self, pat: &ast::Pat, ty: &Ty) -> typed::Pat {
+        let mut names: Vec<&ast::Ident> = Vec::new();
+        collect_names(pat, &mut names);
+        for (i, name) in names.iter().enumerate() {
+            if let Some(first) = names[..i].iter().find(|n| n.name == name.name) {
+                let kind =
+                    TypeErrorKind::Duplicate { what: "pattern variable", name: name.name.clone(), first: first.span };
+                self.error(kind, name.span);
+            }
+        }
+        self.bind_pattern(pat, ty)
+    }
+
     /// Binds the variables of `pat`, which matches a value of type `ty`.
     pub fn bind_pattern(&mut self, pat: &ast::Pat, ty: &Ty) -> typed::Pat {
         let ty = self.metas.zonk(ty);
@@ -96,6 +111,10 @@ impl FnChecker<'_, '_> {
                 fields.iter().map(|f| (f.name.name.clone(), self.bind_pattern(&f.pat, &Ty::Error))).collect();
             return FieldsBound { rest: Ty::Error, typed: typed_fields, left_out: Vec::new() };
         };
+        if read_only && fields.iter().any(|f| !matches!(f.pat.kind, PatKind::Wildcard)) && boxed {
+            self.error(TypeErrorKind::ReadOnlyUpdate { action: "take fields from" }, span);
+        }
+        self.no_duplicate_fields(fields.iter().map(|f| &f.name));
         let mut record_fields = record_fields.to_vec();
         let mut typed_fields = Vec::new();
         for field in fields {
@@ -134,7 +153,7 @@ impl FnChecker<'_, '_> {
                     Ty::Error
                 }
             },
-            Ty::Meta(_) => {
+            Ty::Meta { .. } => {
                 self.error(TypeErrorKind::CannotInfer { what: "the value matched here" }, span);
                 Ty::Error
             }
@@ -165,14 +184,43 @@ impl FnChecker<'_, '_> {
     }
 
     /// Reports the first value of type `ty` that none of `pats` matches.
-    pub fn check_exhaustive(&mut self, ty: &Ty, pats: &[&ast::Pat], span: Span) {
+    /// Patterns already reported as ill-typed are not judged again.
+    pub fn check_exhaustive(&mut self, ty: &Ty, pats: &[&ast::Pat], span: Span, coverage: Coverage) {
         let ty = self.metas.zonk(ty);
+        if ty == Ty::Error || self.errors.iter().any(|e| pats.iter().any(|p| within(e.span, p.span))) {
+            return;
+        }
         let rows: Vec<Vec<Space>> = pats.iter().map(|p| vec![Space::from_pat(p, &ty, self)]).collect();
         if let Some(witness) = missing(&rows, std::slice::from_ref(&ty), self) {
             let missing = format!("`{}`", render(&witness[0], &ty, self, false));
-            self.error(TypeErrorKind::NonExhaustive { missing }, span);
+            self.error(TypeErrorKind::NonExhaustive { missing, coverage }, span);
         }
     }
+}
+
+/// Where a set of patterns must cover every value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    Match,
+    Let,
+    Parameter,
+}
+
+fn collect_names<'p>(pat: &'p ast::Pat, out: &mut Vec<&'p ast::Ident>) {
+    match &pat.kind {
+        PatKind::Var(v) => out.push(v),
+        PatKind::Wildcard | PatKind::Lit(_) | PatKind::Unit => {}
+        PatKind::Tuple(items) | PatKind::Con { args: items, .. } => items.iter().for_each(|p| collect_names(p, out)),
+        PatKind::UnboxedRecord(fields) => fields.iter().for_each(|f| collect_names(&f.pat, out)),
+        PatKind::Take { record, fields } => {
+            out.push(record);
+            fields.iter().for_each(|f| collect_names(&f.pat, out));
+        }
+    }
+}
+
+fn within(inner: Span, outer: Span) -> bool {
+    inner.file == outer.file && inner.start >= outer.start && inner.end <= outer.end
 }
 
 /// What taking fields out of a record type gives.

@@ -136,7 +136,12 @@ pub enum Ty {
         banged: bool,
     },
     Fun(Rc<Ty>, Rc<Ty>),
-    Meta(MetaId),
+    /// An unknown, solved by unification; `banged` stands for `!` applied to
+    /// whatever it turns out to be (from a signature's `a!`).
+    Meta {
+        id: MetaId,
+        banged: bool,
+    },
     /// Stands for an expression whose error was already reported, so that one
     /// mistake does not cascade into many.
     Error,
@@ -195,7 +200,8 @@ impl Ty {
     /// `t!`: a read-only view of `t`, all the way down.
     pub fn bang(&self) -> Ty {
         match self {
-            Ty::Prim(_) | Ty::Unit | Ty::Error | Ty::Meta(_) | Ty::Fun(..) => self.clone(),
+            Ty::Prim(_) | Ty::Unit | Ty::Error | Ty::Fun(..) => self.clone(),
+            Ty::Meta { id, .. } => Ty::Meta { id: *id, banged: true },
             Ty::Tuple(items) => Ty::Tuple(items.iter().map(Ty::bang).collect()),
             Ty::Record { fields, boxed, .. } => Ty::Record {
                 fields: fields.iter().map(|(n, f)| (n.clone(), Field { ty: f.ty.bang(), taken: f.taken })).collect(),
@@ -210,6 +216,29 @@ impl Ty {
                 read_only: true,
             },
             Ty::Var { name, .. } => Ty::Var { name: name.clone(), banged: true },
+        }
+    }
+
+    /// The type whose `!` is `self`, when `self` is a read-only view (a
+    /// fixed point of `!`); the inverse of [`Ty::bang`] there.
+    pub fn unbang(&self) -> Ty {
+        match self {
+            Ty::Prim(_) | Ty::Unit | Ty::Error | Ty::Fun(..) => self.clone(),
+            Ty::Meta { id, .. } => Ty::Meta { id: *id, banged: false },
+            Ty::Tuple(items) => Ty::Tuple(items.iter().map(Ty::unbang).collect()),
+            Ty::Record { fields, boxed, .. } => Ty::Record {
+                fields: fields.iter().map(|(n, f)| (n.clone(), Field { ty: f.ty.unbang(), taken: f.taken })).collect(),
+                boxed: *boxed,
+                read_only: false,
+            },
+            Ty::Variant(alts) => Ty::Variant(alts.iter().map(|(t, ty)| (t.clone(), ty.unbang())).collect()),
+            Ty::Abstract { name, args, unboxed, .. } => Ty::Abstract {
+                name: name.clone(),
+                args: args.iter().map(Ty::unbang).collect(),
+                unboxed: *unboxed,
+                read_only: false,
+            },
+            Ty::Var { name, .. } => Ty::Var { name: name.clone(), banged: false },
         }
     }
 
@@ -243,7 +272,7 @@ impl Ty {
                 read_only: *read_only,
             },
             Ty::Fun(a, b) => Ty::fun(a.substitute(with), b.substitute(with)),
-            Ty::Prim(_) | Ty::Unit | Ty::Meta(_) | Ty::Error => ty.clone(),
+            Ty::Prim(_) | Ty::Unit | Ty::Meta { .. } | Ty::Error => ty.clone(),
         }
     }
 
@@ -346,7 +375,7 @@ fn fmt_ty(ty: &Ty, f: &mut fmt::Formatter<'_>, atomic: bool) -> fmt::Result {
             fmt_ty(b, f, false)?;
             close(f)
         }
-        Ty::Meta(_) => f.write_str("_"),
+        Ty::Meta { banged, .. } => f.write_str(if *banged { "_!" } else { "_" }),
         Ty::Error => f.write_str("{error}"),
     }
 }
