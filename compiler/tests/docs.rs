@@ -19,7 +19,8 @@
 //!   type checker rejects it: for every `-- error: TEXT` marker (at least
 //!   one) some type error's title contains `TEXT`.
 //!
-//! Every subsection of the page's typing section (the `##` heading ending in
+//! A block that must be accepted carries no `-- error:` marker. Every
+//! subsection of the page's typing section (the `##` heading ending in
 //! "Typing") states one rule and must show it with at least one `typed` and
 //! one `type-fail` block.
 //!
@@ -27,9 +28,8 @@
 //! lines above the block, so diagnostics point at the page's real lines.
 //! A typed or type-fail block is checked on its own too, so it declares every
 //! type and function it uses. `include` items parse like any other item;
-//! they are not followed. Every
-//! problem in every block is collected and reported together, each under
-//! the line of the block's opening fence.
+//! they are not followed. Every problem in every block is collected and
+//! reported together, each under the line of the block's opening fence.
 
 use cdsl::diagnostics::{render_to_string, Diagnostic};
 use cdsl::source::SourceMap;
@@ -219,6 +219,9 @@ fn check(block: &Block) -> Result<(), String> {
     }
     if !diagnostics.is_empty() {
         return Err(format!("expected no syntax errors, got:\n{}", render_to_string(&sources, &diagnostics)));
+    }
+    if block.expect != Expect::TypeFail && !error_markers(&block.text).is_empty() {
+        return Err("an `-- error:` comment in a block that must be accepted".to_owned());
     }
     round_trip(&mut sources, &module)?;
     match block.expect {
