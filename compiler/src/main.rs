@@ -8,6 +8,7 @@ use cdsl::diagnostics::{self, Colour, Diagnostic};
 use cdsl::source::SourceMap;
 use cdsl::syntax::{loader, pretty};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -73,7 +74,8 @@ fn parse(file: PathBuf, colour: Colour) -> ExitCode {
     if !errors.is_empty() {
         return report(&sources, errors.iter().map(|e| e.to_diagnostic()).collect(), colour);
     }
-    print!("{}", pretty::module(&program.modules[0].module));
+    // A closed pipe (`cdsl parse f | head`) is not an error worth a panic.
+    let _ = std::io::stdout().write_all(pretty::module(&program.modules[0].module).as_bytes());
     ExitCode::SUCCESS
 }
 
@@ -102,7 +104,7 @@ fn report(sources: &SourceMap, diagnostics: Vec<Diagnostic>, colour: Colour) -> 
     diagnostics::print(sources, &diagnostics, colour);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
-        eprintln!("error: {errors} error{} found", if errors == 1 { "" } else { "s" });
+        let _ = writeln!(std::io::stderr(), "error: {errors} error{} found", if errors == 1 { "" } else { "s" });
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -110,6 +112,6 @@ fn report(sources: &SourceMap, diagnostics: Vec<Diagnostic>, colour: Colour) -> 
 }
 
 fn io_error(e: &loader::RootUnreadable) -> ExitCode {
-    eprintln!("error: cannot read `{}`: {}", e.path.display(), e.reason);
+    let _ = writeln!(std::io::stderr(), "error: cannot read `{}`: {}", e.path.display(), e.reason);
     ExitCode::from(2)
 }

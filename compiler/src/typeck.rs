@@ -32,6 +32,9 @@ pub fn check_program(modules: &[&ast::Module]) -> Result<typed::Program, Vec<Typ
     let mut graph = calls::CallGraph::default();
     let mut functions = BTreeMap::new();
     for (name, function) in &env.functions {
+        if !matches!(function.scheme.ty, Ty::Fun(..)) {
+            constant_is_shareable(&env, function, &mut errors);
+        }
         let body = function.definition.as_ref().map(|definition| {
             let mut checker = FnChecker::new(&env, &function.scheme);
             let body = check_definition(&mut checker, &function.scheme.ty, definition);
@@ -53,6 +56,17 @@ pub fn check_program(modules: &[&ast::Module]) -> Result<typed::Program, Vec<Typ
     }
 }
 
+/// A constant is a name usable any number of times, defined or abstract: its
+/// value must not be linear, or each use would duplicate it.
+fn constant_is_shareable(env: &Env, function: &env::Function, errors: &mut Vec<TypeError>) {
+    let checker = FnChecker::new(env, &function.scheme);
+    let kind = checker.kind(&function.scheme.ty);
+    if !(kind.share && kind.discard) {
+        let ty = function.scheme.ty.to_string();
+        errors.push(TypeError::new(TypeErrorKind::LinearConstant { ty }, function.name.span));
+    }
+}
+
 fn check_definition(checker: &mut FnChecker, ty: &Ty, definition: &env::Definition) -> typed::Body {
     match (definition.param, ty) {
         (Some(param), Ty::Fun(arg, result)) => {
@@ -69,15 +83,7 @@ fn check_definition(checker: &mut FnChecker, ty: &Ty, definition: &env::Definiti
             );
             typed::Body { param: None, expr: typed::Expr::error(definition.body.span) }
         }
-        (None, ty) => {
-            // A constant is a name usable any number of times: its value
-            // must not be linear, or each use would duplicate it.
-            let kind = checker.kind(ty);
-            if !(kind.share && kind.discard) {
-                checker.error(TypeErrorKind::LinearConstant { ty: ty.to_string() }, definition.name.span);
-            }
-            typed::Body { param: None, expr: checker.check(definition.body, ty) }
-        }
+        (None, ty) => typed::Body { param: None, expr: checker.check(definition.body, ty) },
     }
 }
 

@@ -37,6 +37,8 @@ pub struct FnChecker<'e, 'a> {
     /// Top-level functions referred to, for the call graph.
     pub calls: Vec<(String, Span)>,
     pub(super) literals: Vec<(Ty, u64, Span)>,
+    /// Type arguments left to inference: (unknown, function, variable, use).
+    pub(super) inferred_args: Vec<(Ty, String, String, Span)>,
     kind_checks: Vec<KindCheck>,
 }
 
@@ -50,6 +52,7 @@ impl<'e, 'a> FnChecker<'e, 'a> {
             errors: Vec::new(),
             calls: Vec::new(),
             literals: Vec::new(),
+            inferred_args: Vec::new(),
             kind_checks: Vec::new(),
         }
     }
@@ -83,7 +86,24 @@ impl<'e, 'a> FnChecker<'e, 'a> {
                 }
             }
         }
+        let mut undetermined = Vec::new();
+        let mut reported: Vec<Ty> = Vec::new();
+        for (ty, function, var, span) in std::mem::take(&mut self.inferred_args) {
+            if self.metas.unsolved(&ty) {
+                undetermined.push(span);
+                // Unknowns unified with each other are one mistake.
+                let unknown = self.metas.zonk(&ty);
+                if !reported.contains(&unknown) {
+                    self.error(TypeErrorKind::UndeterminedTypeArgument { function, var }, span);
+                    reported.push(unknown);
+                }
+            }
+        }
         for check in std::mem::take(&mut self.kind_checks) {
+            // An undetermined argument was reported as such; its kind says nothing.
+            if undetermined.contains(&check.span) && self.metas.unsolved(&check.ty) {
+                continue;
+            }
             let ty = self.metas.zonk(&check.ty);
             let kind = self.kind(&ty);
             if !kind.satisfies(check.required) {

@@ -134,14 +134,22 @@ impl<'a> Env<'a> {
                             function.definition = Some(Definition { name, param: param.as_ref(), body });
                         }
                     }
-                    Some(signature) => errors.push(TypeError::new(
-                        TypeErrorKind::SignatureNameMismatch { signature: signature.name.clone() },
-                        name.span,
-                    )),
-                    None => errors.push(TypeError::new(
-                        TypeErrorKind::DefinitionWithoutSignature { name: name.name.clone() },
-                        name.span,
-                    )),
+                    other => {
+                        let own_signature = module.items.iter().find_map(|item| match &item.kind {
+                            ItemKind::Signature { name: sig, .. } if sig.name == name.name => Some(sig.span),
+                            _ => None,
+                        });
+                        let kind = match (own_signature, other) {
+                            (Some(signature), _) => {
+                                TypeErrorKind::DefinitionApart { name: name.name.clone(), signature }
+                            }
+                            (None, Some(signature)) => {
+                                TypeErrorKind::SignatureNameMismatch { signature: signature.name.clone() }
+                            }
+                            (None, None) => TypeErrorKind::DefinitionWithoutSignature { name: name.name.clone() },
+                        };
+                        errors.push(TypeError::new(kind, name.span));
+                    }
                 },
                 _ => previous_signature = None,
             }

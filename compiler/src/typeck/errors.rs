@@ -100,6 +100,19 @@ pub enum TypeErrorKind {
     CannotInfer {
         what: &'static str,
     },
+    UndeterminedTypeArgument {
+        function: String,
+        var: String,
+    },
+    ConsumedThenObserved {
+        var: String,
+        consumed: Span,
+        bound: Span,
+    },
+    DefinitionApart {
+        name: String,
+        signature: Span,
+    },
     LinearUsedTwice {
         var: String,
         bound: Span,
@@ -292,6 +305,29 @@ impl TypeError {
             }
             CannotInfer { what } => Diagnostic::error(format!("cannot infer the type of {what}"), span, "type needed")
                 .with_help("add an annotation `(e : T)`"),
+            UndeterminedTypeArgument { function, var } => Diagnostic::error(
+                format!("cannot infer type argument `{var}` of `{function}`"),
+                span,
+                "nothing here fixes it",
+            )
+            .with_help(format!(
+                "give it explicitly: `{function} [T, ...]`, one type per type variable of `{function}`"
+            )),
+            ConsumedThenObserved { var, consumed, bound } => Diagnostic::error(
+                format!("linear variable `{var}` is observed after it was consumed"),
+                span,
+                "observed here",
+            )
+            .with_secondary(*consumed, "consumed here")
+            .with_secondary(*bound, "bound here")
+            .with_help(format!("observe `{var}` before the use that consumes it")),
+            DefinitionApart { name, signature } => Diagnostic::error(
+                format!("the definition of `{name}` does not directly follow its signature"),
+                span,
+                "definition here",
+            )
+            .with_secondary(*signature, "signature here")
+            .with_help("move the definition right under its signature"),
             LinearUsedTwice { var, bound, first_use } => {
                 Diagnostic::error(format!("linear variable `{var}` is used twice"), span, "used again here")
                     .with_secondary(*first_use, "first used here")

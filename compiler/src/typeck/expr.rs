@@ -177,8 +177,7 @@ impl FnChecker<'_, '_> {
                 let mut arms = self.branches(&[then.span, els.span], |c, i| c.infer(if i == 0 { then } else { els }));
                 let els = arms.pop().unwrap_or_else(|| typed::Expr::error(span));
                 let then = arms.pop().unwrap_or_else(|| typed::Expr::error(span));
-                self.unify(&then.ty, &els.ty, els.span);
-                let ty = then.ty.clone();
+                let ty = self.join(&then.ty, &els.ty, els.span);
                 (T::If { cond: Box::new(cond), bangs: names(bangs), then: Box::new(then), els: Box::new(els) }, ty)
             }
             ExprKind::Let { bindings, body } => return self.let_chain(bindings, body, |c, body| c.infer(body)),
@@ -194,6 +193,20 @@ impl FnChecker<'_, '_> {
             }
         };
         typed::Expr::new(kind, ty, span)
+    }
+
+    /// The type of both branches of an `if` without an expected type: the
+    /// wider one, when one variant fits into the other.
+    fn join(&mut self, a: &Ty, b: &Ty, span: Span) -> Ty {
+        let (a, b) = (self.metas.zonk(a), self.metas.zonk(b));
+        if let (Ty::Variant(x), Ty::Variant(y)) = (&a, &b) {
+            if x.keys().all(|tag| y.get(tag).is_some()) && x.len() < y.len() {
+                self.unify(&b, &a, span);
+                return b;
+            }
+        }
+        self.unify(&a, &b, span);
+        a
     }
 
     pub fn resolve_local_type(&mut self, t: &ast::Type) -> Ty {
@@ -250,7 +263,11 @@ impl FnChecker<'_, '_> {
         for (index, (var, kind)) in scheme.vars.iter().enumerate() {
             let ty = match type_args.and_then(|args| args[index].as_ref()) {
                 Some(t) => self.resolve_local_type(t),
-                None => self.metas.fresh(false),
+                None => {
+                    let ty = self.metas.fresh_bounded(*kind);
+                    self.inferred_args.push((ty.clone(), name.to_owned(), var.clone(), span));
+                    ty
+                }
             };
             self.require_kind_later(ty.clone(), *kind, "used for this type variable", span);
             substitution.insert(var.clone(), ty.clone());
@@ -444,6 +461,11 @@ impl FnChecker<'_, '_> {
                 ExprKind::Var(v) => Some(v.name.clone()),
                 _ => None,
             };
+            // Count the access as the variable's use: it is this error, not
+            // also a "never used" one.
+            if let Some(index) = var.as_deref().and_then(|v| self.lookup(v)) {
+                self.locals[index].used.get_or_insert(record.span);
+            }
             self.error(TypeErrorKind::MemberOfLinear { var, ty: ty.to_string() }, record.span);
         }
         make(record_expr, f.ty)
@@ -552,8 +574,9 @@ impl FnChecker<'_, '_> {
             match self.lookup(&bang.name) {
                 Some(index) => {
                     let local = self.locals[index].clone();
-                    if let (Some(first_use), false) = (local.used, self.kind(&local.ty).share) {
-                        let kind = TypeErrorKind::LinearUsedTwice { var: local.name, bound: local.bound, first_use };
+                    if let (Some(consumed), false) = (local.used, self.kind(&local.ty).share) {
+                        let kind =
+                            TypeErrorKind::ConsumedThenObserved { var: local.name, bound: local.bound, consumed };
                         self.error(kind, bang.span);
                     }
                     let local = &mut self.locals[index];

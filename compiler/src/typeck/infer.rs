@@ -19,13 +19,31 @@ pub struct Metas {
     solutions: Vec<Option<Ty>>,
     /// Metas standing for the type of an integer literal: only word types.
     integral: Vec<bool>,
+    /// The kind a meta's solution is required to have (a type variable's
+    /// bound), which is what may be assumed of it while unsolved.
+    bounds: Vec<Option<Kind>>,
 }
 
 impl Metas {
     pub fn fresh(&mut self, integral: bool) -> Ty {
         self.solutions.push(None);
         self.integral.push(integral);
+        self.bounds.push(None);
         Ty::Meta { id: (self.solutions.len() - 1) as MetaId, banged: false }
+    }
+
+    /// An unknown standing for a type variable with this bound.
+    pub fn fresh_bounded(&mut self, bound: Kind) -> Ty {
+        let ty = self.fresh(false);
+        if let Some(last) = self.bounds.last_mut() {
+            *last = Some(bound);
+        }
+        ty
+    }
+
+    /// Whether a (zonked) type still contains an unknown.
+    pub fn unsolved(&self, ty: &Ty) -> bool {
+        mentions_meta(&self.zonk(ty))
     }
 
     pub fn is_integral(&self, id: MetaId) -> bool {
@@ -108,7 +126,12 @@ impl Metas {
                     && ra == rb
                     && fa.len() == fb.len()
                     && fa.iter().zip(fb.iter()).all(|((na, a), (nb, b))| na == nb && a.taken == b.taken)
-                    && fa.iter().zip(fb.iter()).all(|((_, a), (_, b))| self.unify_types(&a.ty, &b.ty, mode))
+                    // A boxed record is shared by reference: its fields cannot
+                    // be converted in place, so they must agree exactly.
+                    && {
+                        let mode = if *ba { Mode::Equal } else { mode };
+                        fa.iter().zip(fb.iter()).all(|((_, a), (_, b))| self.unify_types(&a.ty, &b.ty, mode))
+                    }
             }
             (Ty::Variant(a), Ty::Variant(b)) => {
                 let fits = match mode {
@@ -159,12 +182,17 @@ impl Metas {
         match ty {
             Ty::Prim(_) | Ty::Unit | Ty::Fun(..) | Ty::Error => Kind::ALL,
             Ty::Tuple(items) => items.iter().fold(Kind::ALL, |k, t| k.meet(self.kind(t, var_kinds))),
-            Ty::Record { boxed: true, read_only, .. } | Ty::Abstract { unboxed: false, read_only, .. } => {
-                if *read_only {
-                    Kind::READ_ONLY
-                } else {
-                    Kind::LINEAR
-                }
+            // A box is linear, or shareable when read-only; it can escape only
+            // if nothing inside it is a view that must not (Cogent's rule).
+            Ty::Record { boxed: true, read_only, fields } => {
+                let base = if *read_only { Kind::READ_ONLY } else { Kind::LINEAR };
+                let escape = fields.iter().filter(|(_, f)| !f.taken).all(|(_, f)| self.kind(&f.ty, var_kinds).escape);
+                Kind { escape: base.escape && escape, ..base }
+            }
+            Ty::Abstract { unboxed: false, read_only, args, .. } => {
+                let base = if *read_only { Kind::READ_ONLY } else { Kind::LINEAR };
+                let escape = args.iter().all(|t| self.kind(t, var_kinds).escape);
+                Kind { escape: base.escape && escape, ..base }
             }
             Ty::Record { fields, read_only, .. } => {
                 let k = fields
@@ -185,6 +213,9 @@ impl Metas {
                 Some(solution) if *banged => self.kind(&solution.bang(), var_kinds),
                 Some(solution) => self.kind(solution, var_kinds),
                 None if self.integral[*id as usize] => Kind::ALL,
+                None if self.bounds[*id as usize].is_some() && !*banged => {
+                    self.bounds[*id as usize].unwrap_or(Kind::LINEAR)
+                }
                 // A view of an unknown: never linear, escape unknown.
                 None if *banged => Kind::READ_ONLY,
                 // Unknown: assume the worst, so nothing unsound is accepted.
