@@ -43,6 +43,27 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Check FILE and translate it.
+    ///
+    /// `--emit core` prints the core IR every later stage consumes. With
+    /// `-o DIR` the output goes to `DIR/<file stem>.core` instead of stdout.
+    Build {
+        /// A `.cdsl` source file.
+        file: PathBuf,
+        /// What to produce.
+        #[arg(long, value_enum)]
+        emit: Emit,
+        /// Directory to write into (created if missing).
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// What `cdsl build` produces.
+#[derive(Clone, Copy, ValueEnum)]
+enum Emit {
+    /// The core IR: monomorphic, patterns compiled to decision trees.
+    Core,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -62,6 +83,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { file } => parse(file, colour),
         Command::Check { files } => check(files, colour),
+        Command::Build { file, emit, out } => build(file, emit, out, colour),
     }
 }
 
@@ -97,6 +119,37 @@ fn check(files: Vec<PathBuf>, colour: Colour) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         report(&sources, diagnostics, colour)
+    }
+}
+
+fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> ExitCode {
+    let mut sources = SourceMap::new();
+    let (program, errors) = match loader::load(&mut sources, &file) {
+        Ok(loaded) => loaded,
+        Err(e) => return io_error(&e),
+    };
+    if !errors.is_empty() {
+        return report(&sources, errors.iter().map(|e| e.to_diagnostic()).collect(), colour);
+    }
+    let typed = match cdsl::typeck::check_loaded(&program) {
+        Ok(typed) => typed,
+        Err(errors) => return report(&sources, errors.iter().map(|e| e.to_diagnostic()).collect(), colour),
+    };
+    let text = match emit {
+        Emit::Core => cdsl::core::print::program(&cdsl::core::lower::lower(&typed)),
+    };
+    let Some(dir) = out else {
+        let _ = std::io::stdout().write_all(text.as_bytes());
+        return ExitCode::SUCCESS;
+    };
+    let stem = file.file_stem().map_or_else(|| "out".into(), |s| s.to_string_lossy().into_owned());
+    let path = dir.join(format!("{stem}.core"));
+    match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: cannot write `{}`: {e}", path.display());
+            ExitCode::from(2)
+        }
     }
 }
 

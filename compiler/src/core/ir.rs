@@ -1,0 +1,123 @@
+//! The core IR: typed, monomorphic, desugared.
+//!
+//! What is left of the surface language: variables, literals, tuples,
+//! unboxed record literals, variant construction, application, primitive
+//! operations, `upcast`, `if`, single `let`s, observation (`LetBang`), tuple
+//! splitting, one-level matches on a variant's tag, and field access as
+//! explicit `Take`, `Put` and `Member`. Nested patterns became trees of these;
+//! polymorphic functions became one instance per type-argument list, named
+//! from those types (`wordarray_get[U32]`), so names are stable.
+
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, Lit, UnOp};
+use crate::typeck::types::Ty;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    /// Every instance, by its monomorphic name.
+    pub functions: BTreeMap<String, Function>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Function {
+    /// The instance name: the source name, with type arguments if any.
+    pub name: String,
+    /// The name in the source program.
+    pub source_name: String,
+    pub type_args: Vec<Ty>,
+    /// The parameter and its type; `None` for a constant.
+    pub param: Option<(String, Ty)>,
+    pub result: Ty,
+    /// `None` for abstract functions, which the runtime implements.
+    pub body: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Ty,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Var(String),
+    /// A top-level function or constant instance.
+    Global(String),
+    Lit(Lit),
+    Unit,
+    Tuple(Vec<Expr>),
+    Struct(Vec<(String, Expr)>),
+    Con {
+        tag: String,
+        payload: Box<Expr>,
+    },
+    App(Box<Expr>, Box<Expr>),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Upcast(Box<Expr>),
+    If {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        els: Box<Expr>,
+    },
+    Let {
+        var: String,
+        value: Box<Expr>,
+        body: Box<Expr>,
+    },
+    /// `let var = value !observed in body`: the observed variables are
+    /// read-only while `value` is evaluated.
+    LetBang {
+        observed: Vec<String>,
+        var: String,
+        value: Box<Expr>,
+        body: Box<Expr>,
+    },
+    /// `let (v1, .., vn) = value in body`.
+    Split {
+        vars: Vec<String>,
+        value: Box<Expr>,
+        body: Box<Expr>,
+    },
+    /// Branches on the tag of a variant held in a variable; each arm binds
+    /// the payload. Arms cover every tag of the type.
+    Case {
+        scrutinee: String,
+        arms: Vec<CaseArm>,
+    },
+    /// Reads a field of a shareable (observed or unboxed) record.
+    Member(Box<Expr>, String),
+    /// `let rest {field = var} = record in body`.
+    Take {
+        record: Box<Expr>,
+        field: String,
+        var: String,
+        rest: String,
+        body: Box<Expr>,
+    },
+    Put {
+        record: Box<Expr>,
+        field: String,
+        value: Box<Expr>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseArm {
+    pub tag: String,
+    pub payload: String,
+    pub body: Expr,
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, ty: Ty, span: Span) -> Expr {
+        Expr { kind, ty, span }
+    }
+
+    pub fn var(name: &str, ty: Ty, span: Span) -> Expr {
+        Expr::new(ExprKind::Var(name.to_owned()), ty, span)
+    }
+}
