@@ -13,6 +13,7 @@
 
 pub mod core;
 pub mod diagnostics;
+pub mod interp;
 pub mod source;
 pub mod syntax;
 pub mod typeck;

@@ -43,6 +43,28 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run a function of FILE on an argument and print the result.
+    ///
+    /// The argument is written in CDSL's literal syntax (words, `True`,
+    /// tuples, `#{f = 1}`, `Some 3`, and `SysState` for the system state) at
+    /// the function's parameter type. A runtime fault, a leak, or (with
+    /// `--engine both`) a disagreement between the engines exits 1.
+    Run {
+        /// A `.cdsl` source file.
+        file: PathBuf,
+        /// The function to run (monomorphic, or an instance like `f[U32]`).
+        #[arg(long = "fn")]
+        function: String,
+        /// Its argument, as a CDSL literal; `()` when omitted.
+        #[arg(long, default_value = "()")]
+        arg: String,
+        /// The semantics to run under.
+        #[arg(long, value_enum, default_value_t = Engine::Both)]
+        engine: Engine,
+        /// Evaluation steps allowed before giving up.
+        #[arg(long, default_value_t = cdsl::interp::DEFAULT_FUEL)]
+        fuel: u64,
+    },
     /// Check FILE and translate it.
     ///
     /// `--emit core` prints the core IR every later stage consumes. With
@@ -57,6 +79,17 @@ enum Command {
         #[arg(short = 'o', long = "out")]
         out: Option<PathBuf>,
     },
+}
+
+/// Which semantics `cdsl run` uses.
+#[derive(Clone, Copy, ValueEnum)]
+enum Engine {
+    /// Pure value semantics: what proofs reason about.
+    Value,
+    /// Update semantics: a checked heap with in-place updates.
+    Update,
+    /// Both, checking that they agree at every call.
+    Both,
 }
 
 /// What `cdsl build` produces.
@@ -84,6 +117,7 @@ fn main() -> ExitCode {
         Command::Parse { file } => parse(file, colour),
         Command::Check { files } => check(files, colour),
         Command::Build { file, emit, out } => build(file, emit, out, colour),
+        Command::Run { file, function, arg, engine, fuel } => run(&file, &function, &arg, engine, fuel, colour),
     }
 }
 
@@ -119,6 +153,75 @@ fn check(files: Vec<PathBuf>, colour: Colour) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         report(&sources, diagnostics, colour)
+    }
+}
+
+/// Parses and checks a program, reporting diagnostics on failure.
+fn load_checked(file: &std::path::Path, colour: Colour) -> Result<cdsl::typeck::typed::Program, ExitCode> {
+    let mut sources = SourceMap::new();
+    let (program, errors) = loader::load(&mut sources, file).map_err(|e| io_error(&e))?;
+    if !errors.is_empty() {
+        return Err(report(&sources, errors.iter().map(|e| e.to_diagnostic()).collect(), colour));
+    }
+    cdsl::typeck::check_loaded(&program)
+        .map_err(|errors| report(&sources, errors.iter().map(|e| e.to_diagnostic()).collect(), colour))
+}
+
+fn run(file: &std::path::Path, function: &str, arg: &str, engine: Engine, fuel: u64, colour: Colour) -> ExitCode {
+    use cdsl::interp::{engines, Interpreter};
+    let typed = match load_checked(file, colour) {
+        Ok(typed) => typed,
+        Err(code) => return code,
+    };
+    let core = cdsl::core::lower::lower(&typed);
+    let Some(entry) = core.functions.get(function) else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: no monomorphic function `{function}` in `{}` (a polymorphic one is run as an instance, e.g. `{function}[U32]`, once it is used at that type)",
+            file.display()
+        );
+        return ExitCode::from(2);
+    };
+    let param_ty = entry.param.as_ref().map_or(cdsl::typeck::types::Ty::Unit, |(_, t)| t.clone());
+    let value = match cdsl::interp::literal::parse(arg, &param_ty) {
+        Ok(value) => value,
+        Err(message) => {
+            let _ = writeln!(std::io::stderr(), "error: bad --arg: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let library = cdsl_runtime::Library::default();
+    let outcome = match engine {
+        Engine::Value => {
+            Interpreter::new(&core, &library).with_fuel(fuel).call(function, value, &mut cdsl_runtime::ValueStore)
+        }
+        Engine::Update => engines::run_update(&core, &library, function, value),
+        Engine::Both => match engines::run_both(&core, &library, function, value, fuel) {
+            engines::Agreement::Agree(v) => Ok(v),
+            engines::Agreement::BothFailed(e) => Err(e),
+            engines::Agreement::OneFailed { engine, error } => {
+                let _ = writeln!(std::io::stderr(), "error: only the {engine} engine failed: {error}");
+                return ExitCode::from(1);
+            }
+            engines::Agreement::Diverge { path, value, update } => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: the engines disagree at {}: value semantics gave {value}, update semantics {update}",
+                    path.join(" → ")
+                );
+                return ExitCode::from(1);
+            }
+        },
+    };
+    match outcome {
+        Ok(result) => {
+            let _ = writeln!(std::io::stdout(), "{result}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -1,9 +1,19 @@
-//! The CDSL runtime library (issue #4).
+//! The CDSL runtime library.
 //!
-//! This crate will hold the abstract types and functions CDSL programs call —
-//! word arrays, buffers, the block device, allocation, bounded iterators — each
-//! as a pair: a value-semantics model (for the value interpreter and proofs)
-//! and an update-semantics implementation (for the update interpreter and the
-//! compiled backends). `runtime/c/` will hold the same for the C backend.
-//! Nothing is implemented yet.
+//! The abstract types and functions CDSL programs call (declared for CDSL in
+//! `runtime/cdsl/prelude.cdsl`): word arrays, bounded loops, the system
+//! state, and allocation. Each is written once against [`store::Store`], so
+//! that with a [`store::ValueStore`] it is the value-semantics model (what
+//! proofs see) and with a [`store::Heap`] the destructive update-semantics
+//! implementation (what compiled code does). The interpreters in the `cdsl`
+//! crate run programs over either store. `runtime/c/` will hold the same for
+//! the C backend (issue #6).
 #![forbid(unsafe_code)]
+
+pub mod library;
+pub mod store;
+pub mod value;
+
+pub use library::{Library, RuntimeError};
+pub use store::{Fault, Heap, Store, ValueStore};
+pub use value::Value;

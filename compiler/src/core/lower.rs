@@ -382,6 +382,16 @@ impl<'t> FunctionLowerer<'t> {
                     }
                     rest
                 }
+                // The row uses the record whole (or not at all): in update
+                // semantics the takes above emptied its fields, so they are
+                // put back before the row's body runs.
+                None if !taken.is_empty() => {
+                    let mut row = row;
+                    let back = self.put_back(&rest_var, ty, &taken, &[], span);
+                    let name = self.fresh_var();
+                    row.binds.push((name, back));
+                    row
+                }
                 None => row,
             })
             .collect();

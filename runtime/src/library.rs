@@ -1,0 +1,243 @@
+//! The abstract functions of `runtime/cdsl/prelude.cdsl`, and the registry
+//! through which users add their own.
+//!
+//! Each function is written once against [`Store`]: with a [`ValueStore`]
+//! it is the value-semantics model, with a [`Heap`] the destructive
+//! implementation — the same code, so the two cannot drift apart.
+//!
+//! [`ValueStore`]: crate::store::ValueStore
+//! [`Heap`]: crate::store::Heap
+
+use crate::store::{Fault, Store};
+use crate::value::Value;
+use std::collections::HashMap;
+use std::fmt;
+
+/// Why an abstract function could not produce a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuntimeError {
+    /// A heap fault: a bug the type system should have prevented.
+    Fault(Fault),
+    /// An argument that does not have the shape the signature promises.
+    BadArgument { function: String, detail: String },
+    /// No implementation is registered under this name.
+    Unimplemented(String),
+    /// An error raised while running a function passed as an argument.
+    Nested(String),
+}
+
+impl From<Fault> for RuntimeError {
+    fn from(fault: Fault) -> RuntimeError {
+        RuntimeError::Fault(fault)
+    }
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuntimeError::Fault(fault) => write!(f, "{fault}"),
+            RuntimeError::BadArgument { function, detail } => write!(f, "`{function}` got {detail}"),
+            RuntimeError::Unimplemented(name) => {
+                write!(f, "no implementation of abstract function `{name}` is registered")
+            }
+            RuntimeError::Nested(message) => f.write_str(message),
+        }
+    }
+}
+
+/// Calls back into the interpreter for function-valued arguments.
+pub trait Callback {
+    fn call(&mut self, function: &Value, arg: Value, store: &mut dyn Store) -> Result<Value, RuntimeError>;
+}
+
+/// What an abstract function receives besides its argument.
+pub struct Context<'a> {
+    /// The zero of the element type, for functions over `WordArray a`.
+    pub zero: Option<Value>,
+    pub store: &'a mut dyn Store,
+    pub callback: &'a mut dyn Callback,
+}
+
+pub type AbstractFn = fn(&str, Value, &mut Context) -> Result<Value, RuntimeError>;
+
+/// Abstract functions by source name.
+pub struct Library {
+    functions: HashMap<String, AbstractFn>,
+}
+
+impl Default for Library {
+    /// The runtime's own functions.
+    fn default() -> Library {
+        let mut library = Library { functions: HashMap::new() };
+        library.register("wordarray_create", wordarray_create);
+        library.register("wordarray_free", wordarray_free);
+        library.register("wordarray_length", wordarray_length);
+        library.register("wordarray_get", wordarray_get);
+        library.register("wordarray_put", wordarray_put);
+        library.register("wordarray_copy", wordarray_copy);
+        library.register("wordarray_fold", wordarray_fold);
+        library.register("wordarray_map", wordarray_map);
+        library.register("seq32", seq);
+        library.register("seq64", seq);
+        library
+    }
+}
+
+impl Library {
+    /// Adds (or replaces) the implementation of an abstract function. It
+    /// must behave the same on both stores: it is the model and the
+    /// implementation at once.
+    pub fn register(&mut self, name: &str, function: AbstractFn) {
+        self.functions.insert(name.to_owned(), function);
+    }
+
+    pub fn get(&self, name: &str) -> Option<AbstractFn> {
+        self.functions.get(name).copied()
+    }
+}
+
+/// Arrays larger than this fail to allocate, deterministically in both semantics.
+pub const MAX_ARRAY_LEN: u64 = 1 << 24;
+
+fn bad(function: &str, detail: impl Into<String>) -> RuntimeError {
+    RuntimeError::BadArgument { function: function.to_owned(), detail: detail.into() }
+}
+
+fn items<'v>(name: &str, arg: &'v Value, n: usize) -> Result<&'v [Value], RuntimeError> {
+    match arg {
+        Value::Tuple(items) if items.len() == n => Ok(items),
+        other => Err(bad(name, format!("{other} where a {n}-tuple was expected"))),
+    }
+}
+
+fn word(name: &str, value: &Value) -> Result<u64, RuntimeError> {
+    value.as_word().ok_or_else(|| bad(name, format!("{value} where a word was expected")))
+}
+
+fn field<'v>(name: &str, record: &'v Value, field: &str) -> Result<&'v Value, RuntimeError> {
+    let Value::Record(fields) = record else { return Err(bad(name, format!("{record} where a record was expected"))) };
+    fields
+        .iter()
+        .find(|(n, _)| &**n == field)
+        .and_then(|(_, v)| v.as_ref())
+        .ok_or_else(|| bad(name, format!("a record without field `{field}`")))
+}
+
+fn zero(name: &str, cx: &Context) -> Result<Value, RuntimeError> {
+    cx.zero.clone().ok_or_else(|| bad(name, "no element type"))
+}
+
+fn wordarray_create(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
+    let [state, len] = items(name, &arg, 2)? else { unreachable!("bug: items checked the length") };
+    let len = word(name, len)?;
+    if len > MAX_ARRAY_LEN {
+        return Ok(Value::variant("Error", state.clone()));
+    }
+    let array = cx.store.new_array(vec![zero(name, cx)?; len as usize]);
+    Ok(Value::variant("Success", Value::tuple(vec![state.clone(), array])))
+}
+
+fn wordarray_free(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
+    let [state, array] = items(name, &arg, 2)? else { unreachable!("bug: items checked the length") };
+    cx.store.free(array)?;
+    Ok(state.clone())
+}
+
+fn wordarray_length(_: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
+    Ok(Value::word(32, cx.store.array(&arg)?.len() as u64))
+}
+
+fn wordarray_get(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
+    let [array, index] = items(name, &arg, 2)? else { unreachable!("bug: items checked the length") };
+    let elements = cx.store.array(array)?;
+    match elements.get(word(name, index)? as usize) {
+        Some(element) => Ok(element.clone()),
+        None => zero(name, cx),
+    }
+}
+
+fn wordarray_put(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
+    let [array, index, value] = items(name, &arg, 3)? else { unreachable!("bug: items checked the length") };
+    let mut elements = cx.store.array(array)?.to_vec();
+    let index = word(name, index)? as usize;
+    if index >= elements.len() {
+        return Ok(Value::variant("Error", array.clone()));
+    }
+    elements[index] = value.clone();
+    Ok(Value::variant("Success", cx.store.set_array(array.clone(), elements)?))
+}
+
+fn wordarray_copy(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
+    let [dst, src, dst_off, src_off, len] = items(name, &arg, 5)? else {
+        unreachable!("bug: items checked the length")
+    };
+    let mut target = cx.store.array(dst)?.to_vec();
+    let source = cx.store.array(src)?;
+    let (dst_off, src_off, len) = (word(name, dst_off)?, word(name, src_off)?, word(name, len)?);
+    for k in 0..len {
+        let (d, s) = (dst_off.saturating_add(k) as usize, src_off.saturating_add(k) as usize);
+        if d >= target.len() || s >= source.len() {
+            break;
+        }
+        target[d] = source[s].clone();
+    }
+    Ok(cx.store.set_array(dst.clone(), target)?)
+}
+
+/// The `[frm, to)` range of a fold or map, clipped to the array.
+fn range(name: &str, args: &Value, len: usize) -> Result<std::ops::Range<usize>, RuntimeError> {
+    let frm = word(name, field(name, args, "frm")?)?.min(len as u64) as usize;
+    let to = word(name, field(name, args, "to")?)?.min(len as u64) as usize;
+    Ok(frm..to.max(frm))
+}
+
+fn step_record(pairs: Vec<(&str, Value)>) -> Value {
+    Value::Record(pairs.into_iter().map(|(n, v)| (n.into(), Some(v))).collect())
+}
+
+fn wordarray_fold(name: &str, args: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
+    let elements = cx.store.array(field(name, &args, "arr")?)?;
+    let (f, obsv) = (field(name, &args, "f")?.clone(), field(name, &args, "obsv")?.clone());
+    let mut acc = field(name, &args, "acc")?.clone();
+    for index in range(name, &args, elements.len())? {
+        let step = step_record(vec![("elem", elements[index].clone()), ("acc", acc), ("obsv", obsv.clone())]);
+        acc = cx.callback.call(&f, step, cx.store)?;
+    }
+    Ok(acc)
+}
+
+fn wordarray_map(name: &str, args: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
+    let array = field(name, &args, "arr")?.clone();
+    let mut elements = cx.store.array(&array)?.to_vec();
+    let (f, obsv) = (field(name, &args, "f")?.clone(), field(name, &args, "obsv")?.clone());
+    let mut acc = field(name, &args, "acc")?.clone();
+    for index in range(name, &args, elements.len())? {
+        let step = step_record(vec![("elem", elements[index].clone()), ("acc", acc), ("obsv", obsv.clone())]);
+        let result = cx.callback.call(&f, step, cx.store)?;
+        let [element, next] = items(name, &result, 2)? else { unreachable!("bug: items checked the length") };
+        elements[index] = element.clone();
+        acc = next.clone();
+    }
+    let array = cx.store.set_array(array, elements)?;
+    Ok(Value::tuple(vec![array, acc]))
+}
+
+/// `seq32`/`seq64`: idx = frm, frm + step, ... while idx < to.
+fn seq(name: &str, args: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
+    let bits = if name == "seq64" { 64 } else { 32 };
+    let frm = word(name, field(name, &args, "frm")?)?;
+    let to = word(name, field(name, &args, "to")?)?;
+    let step = word(name, field(name, &args, "step")?)?.max(1);
+    let (f, obsv) = (field(name, &args, "f")?.clone(), field(name, &args, "obsv")?.clone());
+    let mut acc = field(name, &args, "acc")?.clone();
+    let mut idx = frm;
+    while idx < to {
+        let step_arg = step_record(vec![("acc", acc), ("obsv", obsv.clone()), ("idx", Value::word(bits, idx))]);
+        acc = cx.callback.call(&f, step_arg, cx.store)?;
+        match idx.checked_add(step) {
+            Some(next) => idx = next,
+            None => break,
+        }
+    }
+    Ok(acc)
+}

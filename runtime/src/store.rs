@@ -1,0 +1,335 @@
+//! Where boxed values live: the one difference between the two semantics.
+//!
+//! [`ValueStore`] keeps boxed records and arrays as immutable values — `put`
+//! builds a new record, as the proofs see it. [`Heap`] keeps them as objects
+//! behind pointers — `put` writes in place, objects are freed explicitly —
+//! and checks every access: a use after free, a double free, a field taken
+//! twice or read while taken, and (at the end of a run) a leak are reported
+//! as [`Fault`]s, which a well-typed program can never cause.
+
+use crate::value::{Field, Ptr, Value};
+use std::fmt;
+use std::rc::Rc;
+
+/// An access the type system should have made impossible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    UseAfterFree(Ptr),
+    DoubleFree(Ptr),
+    DanglingPointer(Ptr),
+    FieldTakenTwice(String),
+    FieldReadWhileTaken(String),
+    NoSuchField(String),
+    NotARecord(String),
+    NotAnArray(String),
+    Leak(Vec<Ptr>),
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::UseAfterFree(p) => write!(f, "use after free of object {}.{}", p.slot, p.generation),
+            Fault::DoubleFree(p) => write!(f, "double free of object {}.{}", p.slot, p.generation),
+            Fault::DanglingPointer(p) => write!(f, "dangling pointer {}.{}", p.slot, p.generation),
+            Fault::FieldTakenTwice(field) => write!(f, "field `{field}` taken twice"),
+            Fault::FieldReadWhileTaken(field) => write!(f, "field `{field}` read while taken"),
+            Fault::NoSuchField(field) => write!(f, "no field `{field}`"),
+            Fault::NotARecord(v) => write!(f, "expected a record, found {v}"),
+            Fault::NotAnArray(v) => write!(f, "expected a word array, found {v}"),
+            Fault::Leak(ptrs) => {
+                let list: Vec<String> = ptrs.iter().map(|p| format!("{}.{}", p.slot, p.generation)).collect();
+                write!(f, "{} object(s) leaked at the end of the run: {}", ptrs.len(), list.join(", "))
+            }
+        }
+    }
+}
+
+/// The operations on boxed values both semantics implement.
+pub trait Store {
+    /// A new boxed record with every field taken.
+    fn alloc_record(&mut self, fields: &[Rc<str>]) -> Value;
+    fn free(&mut self, value: &Value) -> Result<(), Fault>;
+    /// Takes a field: its value, and the record without it.
+    fn take(&mut self, record: Value, field: &str) -> Result<(Value, Value), Fault>;
+    fn put(&mut self, record: Value, field: &str, value: Value) -> Result<Value, Fault>;
+    /// Reads a field of a shared view.
+    fn member(&self, record: &Value, field: &str) -> Result<Value, Fault>;
+    fn new_array(&mut self, items: Vec<Value>) -> Value;
+    fn array(&self, array: &Value) -> Result<Rc<[Value]>, Fault>;
+    fn set_array(&mut self, array: Value, items: Vec<Value>) -> Result<Value, Fault>;
+    /// The value as value semantics sees it: objects read out of the heap.
+    fn read_back(&self, value: &Value) -> Result<Value, Fault>;
+}
+
+/// Value semantics: boxed things are plain values.
+#[derive(Default)]
+pub struct ValueStore;
+
+fn record_fields(record: &Value) -> Result<&Rc<[Field]>, Fault> {
+    match record {
+        Value::Record(fields) => Ok(fields),
+        other => Err(Fault::NotARecord(other.to_string())),
+    }
+}
+
+fn position(fields: &[Field], field: &str) -> Result<usize, Fault> {
+    fields.iter().position(|(n, _)| &**n == field).ok_or_else(|| Fault::NoSuchField(field.to_owned()))
+}
+
+/// Takes a field out of a record value (shared by both stores for unboxed
+/// records, which are values in either semantics).
+pub fn take_field(record: &Value, field: &str) -> Result<(Value, Value), Fault> {
+    let mut fields: Vec<Field> = record_fields(record)?.to_vec();
+    let index = position(&fields, field)?;
+    let value = fields[index].1.take().ok_or_else(|| Fault::FieldTakenTwice(field.to_owned()))?;
+    Ok((value, Value::Record(fields.into())))
+}
+
+pub fn put_field(record: &Value, field: &str, value: Value) -> Result<Value, Fault> {
+    let mut fields: Vec<Field> = record_fields(record)?.to_vec();
+    let index = position(&fields, field)?;
+    fields[index].1 = Some(value);
+    Ok(Value::Record(fields.into()))
+}
+
+pub fn member_field(record: &Value, field: &str) -> Result<Value, Fault> {
+    let fields = record_fields(record)?;
+    let index = position(fields, field)?;
+    fields[index].1.clone().ok_or_else(|| Fault::FieldReadWhileTaken(field.to_owned()))
+}
+
+impl Store for ValueStore {
+    fn alloc_record(&mut self, fields: &[Rc<str>]) -> Value {
+        Value::Record(fields.iter().map(|n| (n.clone(), None)).collect())
+    }
+
+    fn free(&mut self, _: &Value) -> Result<(), Fault> {
+        Ok(())
+    }
+
+    fn take(&mut self, record: Value, field: &str) -> Result<(Value, Value), Fault> {
+        take_field(&record, field)
+    }
+
+    fn put(&mut self, record: Value, field: &str, value: Value) -> Result<Value, Fault> {
+        put_field(&record, field, value)
+    }
+
+    fn member(&self, record: &Value, field: &str) -> Result<Value, Fault> {
+        member_field(record, field)
+    }
+
+    fn new_array(&mut self, items: Vec<Value>) -> Value {
+        Value::Array(items.into())
+    }
+
+    fn array(&self, array: &Value) -> Result<Rc<[Value]>, Fault> {
+        match array {
+            Value::Array(items) => Ok(items.clone()),
+            other => Err(Fault::NotAnArray(other.to_string())),
+        }
+    }
+
+    fn set_array(&mut self, _: Value, items: Vec<Value>) -> Result<Value, Fault> {
+        Ok(Value::Array(items.into()))
+    }
+
+    fn read_back(&self, value: &Value) -> Result<Value, Fault> {
+        Ok(value.clone())
+    }
+}
+
+enum Object {
+    Record(Vec<Field>),
+    Array(Vec<Value>),
+}
+
+struct Slot {
+    generation: u32,
+    object: Option<Object>,
+}
+
+/// Update semantics: boxed things are objects behind checked pointers.
+#[derive(Default)]
+pub struct Heap {
+    slots: Vec<Slot>,
+    /// Slots free for reuse (with a new generation, so old pointers dangle).
+    free_slots: Vec<u32>,
+}
+
+impl Heap {
+    fn alloc(&mut self, object: Object) -> Value {
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                let s = &mut self.slots[slot as usize];
+                s.generation += 1;
+                s.object = Some(object);
+                slot
+            }
+            None => {
+                self.slots.push(Slot { generation: 0, object: Some(object) });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        Value::Ptr(Ptr { slot, generation: self.slots[slot as usize].generation })
+    }
+
+    fn object(&self, value: &Value) -> Result<&Object, Fault> {
+        let Value::Ptr(p) = value else { return Err(Fault::NotARecord(value.to_string())) };
+        let slot = self.slots.get(p.slot as usize).ok_or(Fault::DanglingPointer(*p))?;
+        match (&slot.object, slot.generation == p.generation) {
+            (Some(object), true) => Ok(object),
+            (None, true) => Err(Fault::UseAfterFree(*p)),
+            (_, false) => Err(Fault::DanglingPointer(*p)),
+        }
+    }
+
+    fn object_mut(&mut self, value: &Value) -> Result<&mut Object, Fault> {
+        self.object(value)?;
+        let Value::Ptr(p) = value else { unreachable!("bug: checked to be a pointer just above") };
+        self.slots[p.slot as usize].object.as_mut().ok_or(Fault::UseAfterFree(*p))
+    }
+
+    fn fields_mut(&mut self, record: &Value) -> Result<&mut Vec<Field>, Fault> {
+        match self.object_mut(record)? {
+            Object::Record(fields) => Ok(fields),
+            Object::Array(_) => Err(Fault::NotARecord("a word array".to_owned())),
+        }
+    }
+
+    /// Objects still allocated that `roots` do not reach.
+    pub fn leaks(&self, roots: &[Value]) -> Vec<Ptr> {
+        let mut reachable = vec![false; self.slots.len()];
+        let mut stack: Vec<Value> = roots.to_vec();
+        while let Some(value) = stack.pop() {
+            match value {
+                Value::Ptr(p) => {
+                    let index = p.slot as usize;
+                    if index < reachable.len() && !reachable[index] {
+                        reachable[index] = true;
+                        match self.slots[index].object.as_ref() {
+                            Some(Object::Record(fields)) => stack.extend(fields.iter().filter_map(|(_, v)| v.clone())),
+                            Some(Object::Array(items)) => stack.extend(items.iter().cloned()),
+                            None => {}
+                        }
+                    }
+                }
+                Value::Tuple(items) | Value::Array(items) => stack.extend(items.iter().cloned()),
+                Value::Record(fields) => stack.extend(fields.iter().filter_map(|(_, v)| v.clone())),
+                Value::Variant(_, payload) => stack.push((*payload).clone()),
+                _ => {}
+            }
+        }
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| s.object.is_some() && !reachable[*i])
+            .map(|(i, s)| Ptr { slot: i as u32, generation: s.generation })
+            .collect()
+    }
+
+    /// How many objects are allocated.
+    pub fn live(&self) -> usize {
+        self.slots.iter().filter(|s| s.object.is_some()).count()
+    }
+}
+
+impl Store for Heap {
+    fn alloc_record(&mut self, fields: &[Rc<str>]) -> Value {
+        self.alloc(Object::Record(fields.iter().map(|n| (n.clone(), None)).collect()))
+    }
+
+    fn free(&mut self, value: &Value) -> Result<(), Fault> {
+        let Value::Ptr(p) = value else { return Err(Fault::NotARecord(value.to_string())) };
+        let slot = self.slots.get_mut(p.slot as usize).ok_or(Fault::DanglingPointer(*p))?;
+        if slot.generation != p.generation {
+            return Err(Fault::DanglingPointer(*p));
+        }
+        if slot.object.take().is_none() {
+            return Err(Fault::DoubleFree(*p));
+        }
+        self.free_slots.push(p.slot);
+        Ok(())
+    }
+
+    fn take(&mut self, record: Value, field: &str) -> Result<(Value, Value), Fault> {
+        if !matches!(record, Value::Ptr(_)) {
+            return take_field(&record, field);
+        }
+        let fields = self.fields_mut(&record)?;
+        let index = position(fields, field)?;
+        let value = fields[index].1.take().ok_or_else(|| Fault::FieldTakenTwice(field.to_owned()))?;
+        Ok((value, record))
+    }
+
+    fn put(&mut self, record: Value, field: &str, value: Value) -> Result<Value, Fault> {
+        if !matches!(record, Value::Ptr(_)) {
+            return put_field(&record, field, value);
+        }
+        let fields = self.fields_mut(&record)?;
+        let index = position(fields, field)?;
+        fields[index].1 = Some(value);
+        Ok(record)
+    }
+
+    fn member(&self, record: &Value, field: &str) -> Result<Value, Fault> {
+        if !matches!(record, Value::Ptr(_)) {
+            return member_field(record, field);
+        }
+        match self.object(record)? {
+            Object::Record(fields) => {
+                let index = position(fields, field)?;
+                fields[index].1.clone().ok_or_else(|| Fault::FieldReadWhileTaken(field.to_owned()))
+            }
+            Object::Array(_) => Err(Fault::NotARecord("a word array".to_owned())),
+        }
+    }
+
+    fn new_array(&mut self, items: Vec<Value>) -> Value {
+        self.alloc(Object::Array(items))
+    }
+
+    fn array(&self, array: &Value) -> Result<Rc<[Value]>, Fault> {
+        match self.object(array)? {
+            Object::Array(items) => Ok(items.clone().into()),
+            Object::Record(_) => Err(Fault::NotAnArray("a record".to_owned())),
+        }
+    }
+
+    fn set_array(&mut self, array: Value, items: Vec<Value>) -> Result<Value, Fault> {
+        match self.object_mut(&array)? {
+            Object::Array(old) => *old = items,
+            Object::Record(_) => return Err(Fault::NotAnArray("a record".to_owned())),
+        }
+        Ok(array)
+    }
+
+    fn read_back(&self, value: &Value) -> Result<Value, Fault> {
+        Ok(match value {
+            Value::Ptr(_) => match self.object(value)? {
+                Object::Record(fields) => Value::Record(
+                    fields
+                        .iter()
+                        .map(|(n, v)| Ok((n.clone(), v.as_ref().map(|v| self.read_back(v)).transpose()?)))
+                        .collect::<Result<Vec<_>, Fault>>()?
+                        .into(),
+                ),
+                Object::Array(items) => {
+                    Value::Array(items.iter().map(|v| self.read_back(v)).collect::<Result<Vec<_>, _>>()?.into())
+                }
+            },
+            Value::Tuple(items) => {
+                Value::Tuple(items.iter().map(|v| self.read_back(v)).collect::<Result<Vec<_>, _>>()?.into())
+            }
+            Value::Record(fields) => Value::Record(
+                fields
+                    .iter()
+                    .map(|(n, v)| Ok((n.clone(), v.as_ref().map(|v| self.read_back(v)).transpose()?)))
+                    .collect::<Result<Vec<_>, Fault>>()?
+                    .into(),
+            ),
+            Value::Variant(tag, payload) => Value::Variant(tag.clone(), Rc::new(self.read_back(payload)?)),
+            other => other.clone(),
+        })
+    }
+}
