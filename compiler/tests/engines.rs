@@ -1,0 +1,100 @@
+//! Every program of the corpora runs on both engines: each monomorphic
+//! function whose argument can be written down is run on a few sample
+//! arguments under value and update semantics, and the two must agree at
+//! every call, leave no leak, and never fault.
+
+use cdsl::core::{ir, lower};
+use cdsl::interp::engines::{run_both, Agreement};
+use cdsl::source::SourceMap;
+use cdsl::syntax::loader;
+use cdsl::typeck::types::{Prim, Ty};
+use cdsl_runtime::{Library, Value};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+const CORPORA: &[&str] = &["../fs-examples/cdsl", "tests/typing/pass", "tests/syntax/pass"];
+
+fn programs() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in CORPORA {
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "cdsl"))
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    files
+}
+
+/// The core program of a file, if it parses and type-checks.
+fn core_of(path: &Path) -> Option<ir::Program> {
+    let mut sources = SourceMap::new();
+    let (program, errors) = loader::load(&mut sources, path).ok()?;
+    if !errors.is_empty() {
+        return None;
+    }
+    cdsl::typeck::check_loaded(&program).ok().map(|typed| lower::lower(&typed))
+}
+
+/// A few values of a type: `k` picks a different one for each position.
+fn sample(ty: &Ty, k: u64) -> Option<Value> {
+    Some(match ty {
+        Ty::Prim(Prim::Bool) => Value::Bool(k % 2 == 1),
+        Ty::Prim(Prim::String) => Value::Str(format!("s{k}").into()),
+        Ty::Prim(p) => {
+            let bits = p.bits() as u8;
+            let choices = [0, 1, 7, u64::MAX, 1 << (bits - 1), 200];
+            Value::word(bits, choices[(k as usize) % choices.len()])
+        }
+        Ty::Unit => Value::Unit,
+        Ty::Abstract { name, .. } if name == "SysState" => Value::SysState,
+        Ty::Tuple(items) => Value::Tuple(
+            items.iter().enumerate().map(|(i, t)| sample(t, k + i as u64)).collect::<Option<Vec<_>>>()?.into(),
+        ),
+        Ty::Record { fields, boxed: false, .. } => Value::Record(
+            fields
+                .iter()
+                .enumerate()
+                .map(|(i, (n, f))| Some((Rc::from(n.as_str()), Some(sample(&f.ty, k + i as u64)?))))
+                .collect::<Option<Vec<_>>>()?
+                .into(),
+        ),
+        Ty::Variant(alts) => {
+            let index = (k as usize) % alts.len();
+            let (tag, payload) = alts.iter().nth(index)?;
+            Value::variant(tag, sample(payload, k / 2)?)
+        }
+        _ => return None,
+    })
+}
+
+#[test]
+fn corpus_functions_agree_on_both_engines() {
+    let library = Library::default();
+    let mut runs = 0;
+    let mut failures = Vec::new();
+    for path in programs() {
+        let Some(core) = core_of(&path) else { continue };
+        for function in core.functions.values() {
+            let (Some(_), Some((_, param))) = (&function.body, &function.param) else { continue };
+            for k in 0..4 {
+                let Some(arg) = sample(param, k) else { break };
+                runs += 1;
+                match run_both(&core, &library, &function.name, arg.clone(), 2_000_000) {
+                    Agreement::Agree(_) => {}
+                    // Both engines running out of fuel on a large loop bound is
+                    // agreement too; so is reaching a user's abstract function
+                    // that no library implements (the corpora declare many).
+                    Agreement::BothFailed(e)
+                        if e.message.starts_with("out of fuel") || e.message.starts_with("no implementation") => {}
+                    other => failures.push(format!("{}: {} {arg}: {other:?}", path.display(), function.name)),
+                }
+            }
+        }
+    }
+    assert!(runs >= 100, "only {runs} runs: the corpora have too few runnable functions to mean anything");
+    assert!(failures.is_empty(), "{} of {runs} runs failed:\n{}", failures.len(), failures.join("\n"));
+}
