@@ -173,7 +173,7 @@ pub enum ExprKind {
         alts: Vec<Alt>,
     },
     /// `(e : t)`
-    Annot(Box<Expr>, Type),
+    Annot(Box<Expr>, Box<Type>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

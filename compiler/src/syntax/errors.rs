@@ -19,6 +19,8 @@ pub enum SyntaxErrorKind {
     /// The item ended early, at `item_end`, because the next line starts in
     /// column 1.
     ItemCutShort { expected: Vec<String>, item_end: Span },
+    /// `a < b < c`: comparisons do not associate.
+    ChainedComparison { first: Span },
     /// A keyword where an item's name belongs.
     KeywordAsName { keyword: String },
     /// A line in column 1 that cannot start an item: meant as a continuation.
@@ -58,6 +60,11 @@ impl SyntaxError {
             )
             .with_secondary(*item_end, "so the item above ends here, unfinished")
             .with_help("indent this line to continue the item above, or finish that item first"),
+            ChainedComparison { first } => {
+                Diagnostic::error("comparison operators cannot be chained", span, "a second comparison here")
+                    .with_secondary(*first, "after this one")
+                    .with_help("comparisons do not chain: write `a < b && b < c`, or add parentheses")
+            }
             KeywordAsName { keyword } => Diagnostic::error(
                 format!("`{keyword}` is a keyword and cannot be used as a name"),
                 span,

@@ -270,26 +270,38 @@ pub struct Spanned {
 pub fn lex(source: &str) -> (Vec<Spanned>, Vec<LexError>) {
     let mut tokens = Vec::new();
     let mut errors = Vec::new();
-    let mut lexer = Token::lexer(source);
-    while let Some(result) = lexer.next() {
-        let range = lexer.span();
+    for result in stream(source) {
         match result {
+            Ok(token) => tokens.push(token),
+            Err(error) => errors.push(error),
+        }
+    }
+    (tokens, errors)
+}
+
+/// The tokens and errors of a file in source order, lexed as they are asked for.
+pub fn stream(source: &str) -> impl Iterator<Item = Result<Spanned, LexError>> + '_ {
+    let mut lexer = Token::lexer(source);
+    let mut stopped = false;
+    std::iter::from_fn(move || {
+        if stopped {
+            return None;
+        }
+        let result = lexer.next()?;
+        let range = lexer.span();
+        Some(match result {
             Ok(token) => {
                 let at_line_start = range.start == 0 || source.as_bytes()[range.start - 1] == b'\n';
-                tokens.push(Spanned { token, start: range.start, end: range.end, at_line_start });
+                Ok(Spanned { token, start: range.start, end: range.end, at_line_start })
             }
             Err(kind) => {
                 // An unclosed comment runs to the end of the file: what follows
                 // is commentary, not tokens to complain about.
-                let stop = kind == LexErrorKind::UnterminatedBlockComment;
-                errors.push(LexError { kind, start: range.start, end: range.end });
-                if stop {
-                    break;
-                }
+                stopped = kind == LexErrorKind::UnterminatedBlockComment;
+                Err(LexError { kind, start: range.start, end: range.end })
             }
-        }
-    }
-    (tokens, errors)
+        })
+    })
 }
 
 impl fmt::Display for Token {

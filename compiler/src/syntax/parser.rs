@@ -12,56 +12,99 @@ use crate::syntax::lexer::{self, LexError, Spanned, Token};
 use lalrpop_util::ParseError;
 
 /// Parses one file. Every item that parses is returned, whatever else fails.
+///
+/// Lexing and parsing go item by item: only one item's tokens are held at a
+/// time, however large the file.
 pub fn parse_module(file: FileId, source: &str) -> (Module, Vec<SyntaxError>) {
-    let (tokens, lex_errors) = lexer::lex(source);
-    let mut errors: Vec<SyntaxError> = lex_errors.iter().map(|e| lex_error(file, source, e)).collect();
     let parser = ItemParser::new();
     let mut items = Vec::new();
-    let chunks = split_items(tokens);
-    let heads: Vec<(usize, usize, bool)> =
-        chunks.iter().map(|c| (c[0].start, c[0].end, can_start_item(&c[0].token))).collect();
-    let mut previous_end = 0;
+    let mut errors = Vec::new();
+    let mut stream = lexer::stream(source).peekable();
+    let mut chunk: Vec<Spanned> = Vec::new();
+    // A malformed token belongs to the items on both sides of it: the text
+    // between two items is owned by both.
+    let mut lex_error_in_chunk = false;
+    let mut lex_error_since_last_token = false;
     let mut previous_cut_short = false;
-    for (index, chunk) in chunks.into_iter().enumerate() {
-        // The item owns the text from the end of the previous item up to the
-        // start of the next one.
-        let (start, end) = (previous_end, heads.get(index + 1).map_or(source.len(), |next| next.0));
-        previous_end = chunk.last().map_or(start, |t| t.end);
-        let next_item = heads.get(index + 1).map(|next| (next.0, next.1));
+    loop {
+        // Gather one item: tokens up to the next one in column 1.
+        while let Some(next) = stream.peek() {
+            match next {
+                Ok(token) if token.at_line_start && !chunk.is_empty() => break,
+                Ok(_) => {
+                    if let Some(Ok(token)) = stream.next() {
+                        chunk.push(token);
+                    }
+                    lex_error_since_last_token = false;
+                }
+                Err(_) => {
+                    if let Some(Err(error)) = stream.next() {
+                        errors.push(lex_error(file, source, &error));
+                    }
+                    lex_error_in_chunk = true;
+                    lex_error_since_last_token = true;
+                }
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let next_item = match stream.peek() {
+            Some(Ok(token)) => Some((token.start, token.end)),
+            _ => None,
+        };
         let cut_short = std::mem::take(&mut previous_cut_short);
-        // A malformed token was already reported; parsing around it would only
-        // add a second, confusing error for the same place.
-        if lex_errors.iter().any(|e| e.start >= start && e.start < end) {
-            continue;
-        }
-        let (head_start, head_end, starts_item) = heads[index];
-        if let Some(keyword) = keyword_as_name(&chunk) {
-            errors.push(SyntaxError::new(
-                SyntaxErrorKind::KeywordAsName { keyword },
-                Span::new(file, head_start..head_end),
-            ));
-            continue;
-        }
-        if !starts_item {
-            // A continuation line in column 1. When the item above was cut
-            // short here, that error already says so.
-            if !cut_short {
-                let span = Span::new(file, head_start..head_end);
-                errors.push(SyntaxError::new(SyntaxErrorKind::ContinuationInColumnOne, span));
-            }
-            continue;
-        }
-        let triples = chunk.into_iter().map(|t| Ok::<_, SyntaxError>((t.start, t.token, t.end)));
-        match parser.parse(file, triples) {
-            Ok(item) => items.push(item),
-            Err(error) => {
-                let error = parse_error(file, error, next_item);
-                previous_cut_short = matches!(error.kind, SyntaxErrorKind::ItemCutShort { .. });
-                errors.push(error);
+        // A malformed token was already reported; parsing around it would
+        // only add a second, confusing error for the same place.
+        if !std::mem::replace(&mut lex_error_in_chunk, lex_error_since_last_token) {
+            match parse_item(&parser, file, &mut chunk, next_item, cut_short) {
+                ItemOutcome::Parsed(item) => items.push(item),
+                ItemOutcome::Failed(error) => {
+                    previous_cut_short = matches!(error.kind, SyntaxErrorKind::ItemCutShort { .. });
+                    errors.push(error);
+                }
+                ItemOutcome::Skipped => {}
             }
         }
+        chunk.clear();
     }
+    errors.sort_by_key(|e| e.span.start);
     (Module { items }, errors)
+}
+
+enum ItemOutcome {
+    Parsed(Item),
+    Failed(SyntaxError),
+    /// Reported already, or not an item at all.
+    Skipped,
+}
+
+/// Parses one item's tokens (leaving `chunk` empty).
+fn parse_item(
+    parser: &ItemParser,
+    file: FileId,
+    chunk: &mut Vec<Spanned>,
+    next_item: Option<(usize, usize)>,
+    cut_short: bool,
+) -> ItemOutcome {
+    let head = Span::new(file, chunk[0].start..chunk[0].end);
+    if let Some(keyword) = keyword_as_name(chunk) {
+        return ItemOutcome::Failed(SyntaxError::new(SyntaxErrorKind::KeywordAsName { keyword }, head));
+    }
+    if !can_start_item(&chunk[0].token) {
+        // A continuation line in column 1. When the item above was cut short
+        // here, that error already says so.
+        return if cut_short {
+            ItemOutcome::Skipped
+        } else {
+            ItemOutcome::Failed(SyntaxError::new(SyntaxErrorKind::ContinuationInColumnOne, head))
+        };
+    }
+    let triples = chunk.drain(..).map(|t| Ok::<_, SyntaxError>((t.start, t.token, t.end)));
+    match parser.parse(file, triples) {
+        Ok(item) => ItemOutcome::Parsed(*item),
+        Err(error) => ItemOutcome::Failed(parse_error(file, error, next_item)),
+    }
 }
 
 /// `let : U32` or `in = 3`: a keyword where an item's name belongs.
@@ -74,18 +117,6 @@ fn keyword_as_name(chunk: &[Spanned]) -> Option<String> {
 /// Whether a top-level item can begin with this token.
 fn can_start_item(token: &Token) -> bool {
     matches!(token, Token::Type | Token::Include | Token::VarName(_) | Token::ConName(_))
-}
-
-/// Splits a token stream before every token that starts a line in column 1.
-fn split_items(tokens: Vec<Spanned>) -> Vec<Vec<Spanned>> {
-    let mut chunks: Vec<Vec<Spanned>> = Vec::new();
-    for token in tokens {
-        match chunks.last_mut() {
-            Some(chunk) if !token.at_line_start => chunk.push(token),
-            _ => chunks.push(vec![token]),
-        }
-    }
-    chunks
 }
 
 fn lex_error(file: FileId, source: &str, error: &LexError) -> SyntaxError {
@@ -163,8 +194,44 @@ fn absorb(con: Expr, rest: &mut impl Iterator<Item = Piece>) -> Expr {
     Expr::new(ExprKind::Con { tag, args }, span)
 }
 
-pub fn binary(file: FileId, l: usize, r: usize, op: BinOp, a: Expr, b: Expr) -> Expr {
-    Expr::new(ExprKind::Binary(op, Box::new(a), Box::new(b)), Span::new(file, l..r))
+/// Unboxes the items of a list whose grammar rule boxes them (to keep the
+/// parser's stack entries small).
+pub fn unbox<T>(items: Vec<Box<T>>) -> Vec<T> {
+    items.into_iter().map(|b| *b).collect()
+}
+
+/// Arranges `a op b op c ...` by precedence and associativity (shunting
+/// yard). Comparisons do not associate: `a < b < c` is an error.
+pub fn operators(first: Expr, rest: Vec<((BinOp, Span), Expr)>) -> Result<Expr, SyntaxError> {
+    let mut operands = vec![first];
+    let mut pending: Vec<(BinOp, Span)> = Vec::new();
+    for ((op, span), operand) in rest {
+        while let Some(&(top, top_span)) = pending.last() {
+            let binds_first = top.prec() > op.prec() || (top.prec() == op.prec() && op.assoc() == Assoc::Left);
+            if top.prec() == op.prec() && op.assoc() == Assoc::None {
+                return Err(SyntaxError::new(SyntaxErrorKind::ChainedComparison { first: top_span }, span));
+            }
+            if !binds_first {
+                break;
+            }
+            pending.pop();
+            apply(&mut operands, top);
+        }
+        pending.push((op, span));
+        operands.push(operand);
+    }
+    while let Some((op, _)) = pending.pop() {
+        apply(&mut operands, op);
+    }
+    Ok(operands.pop().unwrap_or_else(|| unreachable!("bug: an operator run always leaves one operand")))
+}
+
+fn apply(operands: &mut Vec<Expr>, op: BinOp) {
+    let (Some(b), Some(a)) = (operands.pop(), operands.pop()) else {
+        unreachable!("bug: each pending operator has two operands")
+    };
+    let span = a.span.to(b.span);
+    operands.push(Expr::new(ExprKind::Binary(op, Box::new(a), Box::new(b)), span));
 }
 
 /// Reads a kind bound such as `DS` or `E`.

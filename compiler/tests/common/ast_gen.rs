@@ -300,7 +300,7 @@ fn operator_expr(inner: BoxedStrategy<Expr>) -> impl Strategy<Value = Expr> {
         1 => (inner.clone(), field_exprs(inner.clone())).prop_map(|(e, fs)| ExprKind::Put(Box::new(e), fs)),
         1 => vec(inner.clone(), 2..4).prop_map(ExprKind::Tuple),
         1 => field_exprs(inner.clone()).prop_map(ExprKind::UnboxedRecord),
-        1 => (inner, ty()).prop_map(|(e, t)| ExprKind::Annot(Box::new(e), t)),
+        1 => (inner, ty()).prop_map(|(e, t)| ExprKind::Annot(Box::new(e), Box::new(t))),
     ]
     .prop_map(mk_expr)
 }
