@@ -31,7 +31,7 @@ pub fn check_program(modules: &[&ast::Module]) -> Result<typed::Program, Vec<Typ
     let env = Env::collect(modules, &mut errors);
     let mut graph = calls::CallGraph::default();
     let mut functions = BTreeMap::new();
-    for (name, function) in &env.functions {
+    for (name, function) in env.functions_in_order() {
         if !matches!(function.scheme.ty, Ty::Fun(..)) {
             constant_is_shareable(&env, function, &mut errors);
         }

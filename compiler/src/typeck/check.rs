@@ -68,7 +68,8 @@ impl<'e, 'a> FnChecker<'e, 'a> {
     }
 
     pub fn kind(&self, ty: &Ty) -> Kind {
-        self.metas.kind(&self.metas.zonk(ty), &self.var_kinds)
+        // `Metas::kind` follows solved unknowns itself: no copy needed.
+        self.metas.kind(ty, &self.var_kinds)
     }
 
     pub(super) fn require_kind_later(&mut self, ty: Ty, required: Kind, why: &'static str, span: Span) {

@@ -6,7 +6,7 @@ use crate::syntax::ast::{self, ItemKind};
 use crate::typeck::errors::{TypeError, TypeErrorKind};
 use crate::typeck::types::{Field, Kind, Prim, Ty};
 use std::cell::{Cell, OnceCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub struct Synonym<'a> {
     pub params: Vec<String>,
@@ -42,7 +42,9 @@ pub struct Env<'a> {
     pub synonyms: HashMap<String, Synonym<'a>>,
     /// Abstract types and their number of parameters.
     pub abstracts: HashMap<String, usize>,
-    pub functions: BTreeMap<String, Function<'a>>,
+    /// Functions by name; iterate through [`Env::functions_in_order`] for a
+    /// stable order.
+    pub functions: HashMap<String, Function<'a>>,
     type_spans: HashMap<String, Span>,
 }
 
@@ -65,6 +67,13 @@ impl<'a> Env<'a> {
             env.collect_functions(module, errors);
         }
         env
+    }
+
+    /// Every function, ordered by name.
+    pub fn functions_in_order(&self) -> Vec<(&String, &Function<'a>)> {
+        let mut all: Vec<(&String, &Function<'a>)> = self.functions.iter().collect();
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        all
     }
 
     /// A synonym's body as a type over its parameters.

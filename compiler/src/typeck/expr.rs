@@ -14,7 +14,8 @@ use std::collections::HashMap;
 impl FnChecker<'_, '_> {
     /// Checks `e` against a known type.
     pub fn check(&mut self, e: &ast::Expr, expected: &Ty) -> typed::Expr {
-        let expected = self.metas.zonk(expected);
+        // Only the outermost constructor decides what to do here.
+        let expected = self.metas.head(expected);
         let span = e.span;
         match &e.kind {
             ExprKind::Lit(ast::Lit::Int(n)) => {

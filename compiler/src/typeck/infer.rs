@@ -50,6 +50,19 @@ impl Metas {
         self.integral[id as usize]
     }
 
+    /// Resolves solved unknowns at the top of a type only: enough to see its
+    /// outermost constructor, without copying the rest.
+    pub fn head(&self, ty: &Ty) -> Ty {
+        match ty {
+            Ty::Meta { id, banged } => match &self.solutions[*id as usize] {
+                Some(solution) if *banged => self.head(solution).bang(),
+                Some(solution) => self.head(solution),
+                None => ty.clone(),
+            },
+            _ => ty.clone(),
+        }
+    }
+
     /// Replaces solved metas by their solutions, all the way down.
     pub fn zonk(&self, ty: &Ty) -> Ty {
         // Most types mention no unknown: sharing them is a reference bump.
