@@ -39,6 +39,9 @@ pub struct FnChecker<'e, 'a> {
     pub(super) literals: Vec<(Ty, u64, Span)>,
     /// Type arguments left to inference: (unknown, function, variable, use).
     pub(super) inferred_args: Vec<(Ty, String, String, Span)>,
+    /// Results of observations, which must be escapable: (type, observed
+    /// variable, where it is observed, the observing expression).
+    pub(super) escape_checks: Vec<(Ty, String, Span, Span)>,
     kind_checks: Vec<KindCheck>,
 }
 
@@ -53,6 +56,7 @@ impl<'e, 'a> FnChecker<'e, 'a> {
             calls: Vec::new(),
             literals: Vec::new(),
             inferred_args: Vec::new(),
+            escape_checks: Vec::new(),
             kind_checks: Vec::new(),
         }
     }
@@ -98,6 +102,12 @@ impl<'e, 'a> FnChecker<'e, 'a> {
                     self.error(TypeErrorKind::UndeterminedTypeArgument { function, var }, span);
                     reported.push(unknown);
                 }
+            }
+        }
+        for (ty, var, observed, span) in std::mem::take(&mut self.escape_checks) {
+            let ty = self.metas.zonk(&ty);
+            if !self.kind(&ty).escape {
+                self.error(TypeErrorKind::ObservedEscapes { var, ty: ty.to_string(), observed }, span);
             }
         }
         for check in std::mem::take(&mut self.kind_checks) {

@@ -77,8 +77,11 @@ impl FnChecker<'_, '_> {
             // The duplicate is the error; a mismatch on top would repeat it.
             ExprKind::UnboxedRecord(fields) if self.has_duplicate_field(fields) => self.infer(e),
             ExprKind::UnboxedRecord(fields) => match &expected {
+                // A literal gives every field, so it fits only a type with none taken.
                 Ty::Record { fields: slots, boxed: false, .. }
-                    if slots.len() == fields.len() && fields.iter().all(|f| expected.field(&f.name.name).is_some()) =>
+                    if slots.len() == fields.len()
+                        && slots.iter().all(|(_, f)| !f.taken)
+                        && fields.iter().all(|f| expected.field(&f.name.name).is_some()) =>
                 {
                     let fields = fields
                         .iter()
@@ -184,13 +187,18 @@ impl FnChecker<'_, '_> {
             ExprKind::Let { bindings, body } => return self.let_chain(bindings, body, |c, body| c.infer(body)),
             ExprKind::Match { scrutinee, bangs, alts } => {
                 let scrutinee = self.observing(bangs, scrutinee.span, |c| c.infer(scrutinee));
-                let result = self.metas.fresh(false);
-                let alts = self.alternatives(&scrutinee.ty, alts, span, |c, body| c.check(body, &result));
-                (T::Match { scrutinee: Box::new(scrutinee), bangs: names(bangs), alts }, self.metas.zonk(&result))
+                let alts = self.alternatives(&scrutinee.ty, alts, span, |c, body| c.infer(body));
+                // The alternatives' types joined: a wider variant anywhere wins.
+                let mut ty = alts.first().map_or(Ty::Error, |a| a.body.ty.clone());
+                for alt in alts.iter().skip(1) {
+                    ty = self.join(&ty, &alt.body.ty, alt.body.span);
+                }
+                (T::Match { scrutinee: Box::new(scrutinee), bangs: names(bangs), alts }, self.metas.zonk(&ty))
             }
             ExprKind::Annot(inner, t) => {
                 let ty = self.resolve_local_type(t);
-                return self.check(inner, &ty);
+                // The annotation is the type, even where a narrower one fits.
+                return typed::Expr { ty: ty.clone(), ..self.check(inner, &ty) };
             }
         };
         typed::Expr::new(kind, ty, span)
@@ -557,7 +565,9 @@ impl FnChecker<'_, '_> {
             None if takes => c.partial_record(&binding.value),
             None => c.infer(&binding.value),
         });
-        let pat = self.bind_top_pattern(&binding.pat, &value.ty);
+        // A declared type is the variable's type, even where a narrower one fits.
+        let bound_ty = declared.clone().unwrap_or_else(|| value.ty.clone());
+        let pat = self.bind_top_pattern(&binding.pat, &bound_ty);
         self.check_exhaustive(&value.ty, &[&binding.pat], binding.pat.span, Coverage::Let);
         (pat, value, names(&binding.bangs))
     }
@@ -597,17 +607,9 @@ impl FnChecker<'_, '_> {
             local.observed = observed;
         }
         if let Some(first) = bangs.first() {
-            let ty = self.metas.zonk(&result.ty);
-            if !self.kind(&ty).escape {
-                self.error(
-                    TypeErrorKind::ObservedEscapes {
-                        var: first.name.clone(),
-                        ty: ty.to_string(),
-                        observed: first.span,
-                    },
-                    span,
-                );
-            }
+            // Checked once every unknown is solved: the result's type may
+            // only be known later.
+            self.escape_checks.push((result.ty.clone(), first.name.clone(), first.span, span));
         }
         result
     }
@@ -653,7 +655,11 @@ fn names(idents: &[ast::Ident]) -> Vec<String> {
 
 /// Expressions whose type cannot be inferred from themselves alone.
 fn needs_context(e: &ast::Expr) -> bool {
-    matches!(e.kind, ExprKind::Upcast(_) | ExprKind::Con { .. })
+    match &e.kind {
+        ExprKind::Upcast(_) | ExprKind::Con { .. } | ExprKind::Lit(ast::Lit::Int(_)) => true,
+        ExprKind::Binary(op, a, b) if arithmetic(*op) => needs_context(a) && needs_context(b),
+        _ => false,
+    }
 }
 
 fn arithmetic(op: BinOp) -> bool {

@@ -315,6 +315,10 @@ fn missing(rows: &[Vec<Space>], tys: &[Ty], c: &FnChecker) -> Option<Vec<Space>>
     let Some((ty, rest_tys)) = tys.split_first() else {
         return if rows.is_empty() { Some(Vec::new()) } else { None };
     };
+    // A row of wildcards covers everything left: no need to look further.
+    if rows.iter().any(|row| row.iter().all(|s| *s == Space::Any)) {
+        return None;
+    }
     let ty = c.metas.zonk(ty);
     let heads: Vec<&Ctor> =
         rows.iter().filter_map(|r| if let Space::Ctor(k, _) = &r[0] { Some(k) } else { None }).collect();

@@ -203,10 +203,12 @@ impl Ty {
             Ty::Prim(_) | Ty::Unit | Ty::Error | Ty::Fun(..) => self.clone(),
             Ty::Meta { id, .. } => Ty::Meta { id: *id, banged: true },
             Ty::Tuple(items) => Ty::Tuple(items.iter().map(Ty::bang).collect()),
+            // An unboxed record is a value: its view is the record of its
+            // fields' views, with nothing else read-only about it.
             Ty::Record { fields, boxed, .. } => Ty::Record {
                 fields: fields.iter().map(|(n, f)| (n.clone(), Field { ty: f.ty.bang(), taken: f.taken })).collect(),
                 boxed: *boxed,
-                read_only: true,
+                read_only: *boxed,
             },
             Ty::Variant(alts) => Ty::Variant(alts.iter().map(|(t, ty)| (t.clone(), ty.bang())).collect()),
             Ty::Abstract { name, args, unboxed, .. } => Ty::Abstract {
