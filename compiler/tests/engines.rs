@@ -98,3 +98,26 @@ fn corpus_functions_agree_on_both_engines() {
     assert!(runs >= 100, "only {runs} runs: the corpora have too few runnable functions to mean anything");
     assert!(failures.is_empty(), "{} of {runs} runs failed:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// The documented way to add an abstract function (docs/runtime.md): one
+/// Rust function over the store, registered by name, serves both engines.
+#[test]
+fn a_user_registered_abstract_function_runs_on_both_engines() {
+    use cdsl_runtime::library::{Context, RuntimeError};
+
+    fn double(_: &str, arg: Value, _: &mut Context) -> Result<Value, RuntimeError> {
+        Ok(Value::word(32, arg.as_word().unwrap_or(0).wrapping_mul(2)))
+    }
+    let source = "double : U32 -> U32\nquadruple : U32 -> U32\nquadruple x = double (double x)\n";
+    let mut sources = SourceMap::new();
+    let file = sources.add("user.cdsl", source).unwrap();
+    let (module, errors) = cdsl::syntax::parse_module(file, sources.text(file));
+    assert!(errors.is_empty(), "{errors:?}");
+    let core = lower::lower(&cdsl::typeck::check_program(&[&module]).expect("well typed"));
+    let mut library = Library::default();
+    library.register("double", double);
+    match run_both(&core, &library, "quadruple", Value::word(32, 21), 1_000) {
+        Agreement::Agree(v) => assert_eq!(v, Value::word(32, 84)),
+        other => panic!("{other:?}"),
+    }
+}
