@@ -35,3 +35,4 @@ fuzz: deps
 bench: deps
 	$(CARGO) bench -p cdsl --bench parse
 	$(CARGO) bench -p cdsl --bench typecheck
+	$(CARGO) bench -p cdsl --bench engines

@@ -144,27 +144,30 @@ fn wordarray_free(name: &str, arg: Value, cx: &mut Context) -> Result<Value, Run
 }
 
 fn wordarray_length(_: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
-    Ok(Value::word(32, cx.store.array(&arg)?.len() as u64))
+    Ok(Value::word(32, cx.store.array_len(&arg)? as u64))
 }
 
 fn wordarray_get(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
     let [array, index] = items(name, &arg, 2)? else { unreachable!("bug: items checked the length") };
-    let elements = cx.store.array(array)?;
-    match elements.get(word(name, index)? as usize) {
-        Some(element) => Ok(element.clone()),
+    match cx.store.array_get(array, word(name, index)? as usize)? {
+        Some(element) => Ok(element),
         None => zero(name, cx),
     }
 }
 
 fn wordarray_put(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
-    let [array, index, value] = items(name, &arg, 3)? else { unreachable!("bug: items checked the length") };
-    let mut elements = cx.store.array(array)?.to_vec();
-    let index = word(name, index)? as usize;
-    if index >= elements.len() {
-        return Ok(Value::variant("Error", array.clone()));
+    // Taken apart rather than cloned, so that the array's storage is not
+    // shared and value semantics can update it in place.
+    let Value::Tuple(parts) = arg else { return Err(bad(name, "an argument that is not a 3-tuple")) };
+    let mut parts = parts.to_vec().into_iter();
+    let (Some(array), Some(index), Some(value), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(bad(name, "an argument that is not a 3-tuple"));
+    };
+    let index = word(name, &index)? as usize;
+    if index >= cx.store.array_len(&array)? {
+        return Ok(Value::variant("Error", array));
     }
-    elements[index] = value.clone();
-    Ok(Value::variant("Success", cx.store.set_array(array.clone(), elements)?))
+    Ok(Value::variant("Success", cx.store.array_set(array, index, value)?))
 }
 
 fn wordarray_copy(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {

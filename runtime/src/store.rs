@@ -55,6 +55,13 @@ pub trait Store {
     /// Reads a field of a shared view.
     fn member(&self, record: &Value, field: &str) -> Result<Value, Fault>;
     fn new_array(&mut self, items: Vec<Value>) -> Value;
+    fn array_len(&self, array: &Value) -> Result<usize, Fault>;
+    /// Element `index`, or `None` out of range.
+    fn array_get(&self, array: &Value, index: usize) -> Result<Option<Value>, Fault>;
+    /// Replaces element `index` (in range): in place on the heap; as a new
+    /// value — shared storage copied only if still shared — otherwise.
+    fn array_set(&mut self, array: Value, index: usize, value: Value) -> Result<Value, Fault>;
+    /// All elements, for whole-array operations.
     fn array(&self, array: &Value) -> Result<Rc<[Value]>, Fault>;
     fn set_array(&mut self, array: Value, items: Vec<Value>) -> Result<Value, Fault>;
     /// The value as value semantics sees it: objects read out of the heap.
@@ -130,6 +137,30 @@ impl Store for ValueStore {
         }
     }
 
+    fn array_len(&self, array: &Value) -> Result<usize, Fault> {
+        Ok(self.array(array)?.len())
+    }
+
+    fn array_get(&self, array: &Value, index: usize) -> Result<Option<Value>, Fault> {
+        match array {
+            Value::Array(items) => Ok(items.get(index).cloned()),
+            other => Err(Fault::NotAnArray(other.to_string())),
+        }
+    }
+
+    fn array_set(&mut self, array: Value, index: usize, value: Value) -> Result<Value, Fault> {
+        let Value::Array(mut items) = array else { return Err(Fault::NotAnArray(array.to_string())) };
+        match Rc::get_mut(&mut items) {
+            Some(slice) => slice[index] = value,
+            None => {
+                let mut copy = items.to_vec();
+                copy[index] = value;
+                items = copy.into();
+            }
+        }
+        Ok(Value::Array(items))
+    }
+
     fn set_array(&mut self, _: Value, items: Vec<Value>) -> Result<Value, Fault> {
         Ok(Value::Array(items.into()))
     }
@@ -194,6 +225,13 @@ impl Heap {
         match self.object_mut(record)? {
             Object::Record(fields) => Ok(fields),
             Object::Array(_) => Err(Fault::NotARecord("a word array".to_owned())),
+        }
+    }
+
+    fn elements(&self, array: &Value) -> Result<&[Value], Fault> {
+        match self.object(array)? {
+            Object::Array(items) => Ok(items),
+            Object::Record(_) => Err(Fault::NotAnArray("a record".to_owned())),
         }
     }
 
@@ -290,10 +328,27 @@ impl Store for Heap {
     }
 
     fn array(&self, array: &Value) -> Result<Rc<[Value]>, Fault> {
-        match self.object(array)? {
-            Object::Array(items) => Ok(items.clone().into()),
-            Object::Record(_) => Err(Fault::NotAnArray("a record".to_owned())),
+        Ok(self.elements(array)?.to_vec().into())
+    }
+
+    fn array_len(&self, array: &Value) -> Result<usize, Fault> {
+        Ok(self.elements(array)?.len())
+    }
+
+    fn array_get(&self, array: &Value, index: usize) -> Result<Option<Value>, Fault> {
+        Ok(self.elements(array)?.get(index).cloned())
+    }
+
+    fn array_set(&mut self, array: Value, index: usize, value: Value) -> Result<Value, Fault> {
+        match self.object_mut(&array)? {
+            Object::Array(items) => {
+                if let Some(slot) = items.get_mut(index) {
+                    *slot = value;
+                }
+            }
+            Object::Record(_) => return Err(Fault::NotAnArray("a record".to_owned())),
         }
+        Ok(array)
     }
 
     fn set_array(&mut self, array: Value, items: Vec<Value>) -> Result<Value, Fault> {
