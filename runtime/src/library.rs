@@ -156,8 +156,6 @@ fn wordarray_get(name: &str, arg: Value, cx: &mut Context) -> Result<Value, Runt
 }
 
 fn wordarray_put(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
-    // Taken apart rather than cloned, so that the array's storage is not
-    // shared and value semantics can update it in place.
     let Value::Tuple(parts) = arg else { return Err(bad(name, "an argument that is not a 3-tuple")) };
     let mut parts = parts.iter().cloned();
     let (Some(array), Some(index), Some(value), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
