@@ -190,11 +190,22 @@ fn parse_number(text: &str) -> Result<u64, LexErrorKind> {
         Some("0b" | "0B") => (2, &text[2..]),
         _ => (10, text),
     };
-    let digits: String = digits.chars().filter(|&c| c != '_').collect();
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return Err(LexErrorKind::BadIntLiteral);
+    let mut value: u64 = 0;
+    let mut any_digit = false;
+    let mut too_large = false;
+    for c in digits.chars().filter(|&c| c != '_') {
+        let digit = c.to_digit(radix).ok_or(LexErrorKind::BadIntLiteral)?;
+        any_digit = true;
+        match value.checked_mul(u64::from(radix)).and_then(|v| v.checked_add(u64::from(digit))) {
+            Some(v) => value = v,
+            None => too_large = true,
+        }
     }
-    u64::from_str_radix(&digits, radix).map_err(|_| LexErrorKind::IntTooLarge)
+    match (any_digit, too_large) {
+        (false, _) => Err(LexErrorKind::BadIntLiteral),
+        (true, true) => Err(LexErrorKind::IntTooLarge),
+        (true, false) => Ok(value),
+    }
 }
 
 fn char_literal(lex: &mut logos::Lexer<Token>) -> Result<u8, LexErrorKind> {

@@ -175,9 +175,8 @@ impl Piece {
 /// Builds `f a b` as `App(App(f, a), b)`, except that the first bare
 /// constructor takes everything after it as arguments: `f Some x` is
 /// `f (Some x)` and `Pair a b` is a constructor with two arguments.
-pub fn spine(pieces: Vec<Piece>) -> Expr {
-    let mut pieces = pieces.into_iter();
-    let first = pieces.next().unwrap_or_else(|| unreachable!("bug: the grammar gives at least one piece"));
+pub fn spine(first: Piece, rest: Vec<Piece>) -> Expr {
+    let mut pieces = rest.into_iter();
     let mut head = if first.bare_con { absorb(first.expr, pieces.by_ref()) } else { first.expr };
     while let Some(piece) = pieces.next() {
         let arg = if piece.bare_con { absorb(piece.expr, pieces.by_ref()) } else { piece.expr };
