@@ -137,6 +137,13 @@ impl<'a> Env<'a> {
                     self.functions.insert(name.name.clone(), Function { name, scheme, definition: None });
                     previous_signature = Some(name);
                 }
+                ItemKind::Definition { name, .. }
+                    if self.functions.get(&name.name).and_then(|f| f.definition.as_ref()).is_some() =>
+                {
+                    let first = self.functions.get(&name.name).and_then(|f| f.definition.as_ref()).map(|d| d.name.span);
+                    errors.push(duplicate("function", name, first.unwrap_or(name.span)));
+                    previous_signature = None;
+                }
                 ItemKind::Definition { name, param, body } => match previous_signature.take() {
                     Some(signature) if signature.name == name.name => {
                         if let Some(function) = self.functions.get_mut(&name.name) {

@@ -59,6 +59,13 @@ pub enum TypeErrorKind {
         field: String,
     },
     /// Taking from or putting into a read-only view.
+    MissingPayload {
+        tag: String,
+        payload: String,
+    },
+    TypeArgsOnLocal {
+        name: String,
+    },
     ReadOnlyUpdate {
         action: &'static str,
     },
@@ -197,7 +204,9 @@ impl TypeError {
                 .with_help("bind it with `let`, a pattern, or declare a top-level function or constant of this name"),
             UnknownTypeVariable { name } => {
                 Diagnostic::error(format!("unknown type variable `{name}`"), span, "not bound")
-                    .with_help(format!("quantify it in the signature: `all ({name}). ...`"))
+                    .with_help(format!(
+                        "in a signature, quantify it: `all ({name}). ...`; in a type synonym, make it a parameter: `type T {name} = ...`"
+                    ))
             }
             Duplicate { what, name, first } => {
                 Diagnostic::error(format!("{what} `{name}` is defined twice"), span, "defined again here")
@@ -226,7 +235,7 @@ impl TypeError {
                     (Some(e), Some(f)) if f < e => {
                         d.with_help(format!("widen it explicitly: `upcast` gives {expected}"))
                     }
-                    _ if expected.starts_with("a read-only view") => {
+                    _ if expected.contains("read-only view") => {
                         d.with_help("observe the value instead of passing it: `let x = f v !v in ...`")
                     }
                     _ => d,
@@ -252,12 +261,24 @@ impl TypeError {
                 "put into a present field",
             )
             .with_help(format!("take it first (`let r' {{{field}}} = r`), or its old value would be lost")),
+            MissingPayload { tag, payload } => Diagnostic::error(
+                format!("`{tag}` carries a value of type `{payload}`"),
+                span,
+                "its value is not matched",
+            )
+            .with_help(format!("match it with a pattern, e.g. `{tag} x`, or ignore it with `{tag} _`")),
+            TypeArgsOnLocal { name } => Diagnostic::error(
+                format!("`{name}` is a local variable and takes no type arguments"),
+                span,
+                "type arguments here",
+            )
+            .with_help("type arguments instantiate a polymorphic top-level function"),
             ReadOnlyUpdate { action } => Diagnostic::error(
                 format!("cannot {action} a read-only view"),
                 span,
-                "this record is observed (`!`), so it cannot change",
+                "this record is a read-only view (`!`), so it cannot change",
             )
-            .with_help("take and put on the linear record itself, outside the observation"),
+            .with_help("take and put only on a linear record: the view is for reading its fields with `.`"),
             DuplicateField { field, first } => {
                 Diagnostic::error(format!("field `{field}` is given twice"), span, "given again here")
                     .with_secondary(*first, "first given here")

@@ -227,6 +227,10 @@ impl FnChecker<'_, '_> {
     }
 
     fn variable(&mut self, name: &ast::Ident, type_args: Option<&Vec<Option<ast::Type>>>, span: Span) -> typed::Expr {
+        if type_args.is_some() && self.lookup(&name.name).is_some() {
+            self.error(TypeErrorKind::TypeArgsOnLocal { name: name.name.clone() }, span);
+            return typed::Expr::error(span);
+        }
         if type_args.is_none() {
             if let Some(index) = self.lookup(&name.name) {
                 let ty = self.use_local(index, span);

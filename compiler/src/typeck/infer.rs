@@ -279,6 +279,7 @@ fn mismatch_error(expected: &Ty, found: &Ty, span: Span) -> TypeError {
     }
     let expected = match expected {
         Ty::Meta { banged: true, .. } => "a read-only view (`!`)".to_owned(),
+        other if *other == found.bang() && other != found => format!("`{other}` (a read-only view)"),
         other => format!("`{other}`"),
     };
     TypeError::new(TypeErrorKind::Mismatch { expected, found: format!("`{found}`") }, span)

@@ -164,9 +164,13 @@ impl FnChecker<'_, '_> {
         };
         let payload = match args {
             [] => {
-                self.unify(&payload_ty, &Ty::Unit, span);
+                if !matches!(payload_ty, Ty::Unit | Ty::Error) {
+                    let kind = TypeErrorKind::MissingPayload { tag: tag.name.clone(), payload: payload_ty.to_string() };
+                    self.error(kind, span);
+                }
                 typed::Pat::new(P::Unit, Ty::Unit, tag.span)
             }
+
             [one] => self.bind_pattern(one, &payload_ty),
             many => {
                 let tys = match &payload_ty {
