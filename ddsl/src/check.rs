@@ -12,6 +12,7 @@
 
 pub mod errors;
 mod expr;
+mod invariants;
 
 use crate::syntax::ast::*;
 use cdsl::source::Span;
@@ -25,6 +26,7 @@ pub struct Checked {
     pub default_endian: Option<Endian>,
     structs: HashMap<String, usize>,
     globals: HashMap<String, usize>,
+    spaces: HashMap<String, usize>,
 }
 
 /// A global name: what the item at its index defines.
@@ -59,6 +61,14 @@ impl Checked {
         })
     }
 
+    /// The `space` item called `name`.
+    pub fn space(&self, name: &str) -> Option<&SpaceDef> {
+        match self.layout.items.get(*self.spaces.get(name)?)? {
+            Item::Space(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The byte order of a field that names `declared` (or none).
     pub fn endian(&self, declared: Option<Endian>) -> Endian {
         declared.or(self.default_endian).unwrap_or(Endian::Little)
@@ -72,8 +82,13 @@ pub fn check(layout: Layout) -> (Checked, Vec<LayoutError>) {
     let Checker { errors, default_endian, .. } = checker;
     let mut structs = HashMap::new();
     let mut globals = HashMap::new();
+    let mut spaces = HashMap::new();
     for (index, item) in layout.items.iter().enumerate() {
         match item {
+            Item::Space(s) => {
+                spaces.entry(s.name.name.clone()).or_insert(index);
+            }
+            Item::Reserve(_) | Item::Bitmap(_) | Item::Links(_) => {}
             Item::Struct(s) => {
                 structs.entry(s.name.name.clone()).or_insert(index);
             }
@@ -85,7 +100,7 @@ pub fn check(layout: Layout) -> (Checked, Vec<LayoutError>) {
             Item::Endian { .. } => {}
         }
     }
-    (Checked { layout, default_endian, structs, globals }, errors)
+    (Checked { layout, default_endian, structs, globals, spaces }, errors)
 }
 
 /// What an expression denotes, as far as the checker needs to know.
@@ -124,6 +139,8 @@ pub(crate) struct Checker<'a> {
     structs: HashMap<&'a str, &'a StructDef>,
     /// Global names with the index of their item.
     globals: HashMap<&'a str, (usize, Span)>,
+    /// `space` names with their definition.
+    spaces: HashMap<&'a str, Span>,
     sizes: HashMap<&'a str, Option<Option<u64>>>,
 }
 
@@ -135,6 +152,7 @@ impl<'a> Checker<'a> {
             default_endian: None,
             structs: HashMap::new(),
             globals: HashMap::new(),
+            spaces: HashMap::new(),
             sizes: HashMap::new(),
         }
     }
@@ -167,6 +185,10 @@ impl<'a> Checker<'a> {
                 }
                 Item::Root(r) => self.check_root(r, scope),
                 Item::Struct(s) => self.check_struct(index, s),
+                Item::Space(s) => self.check_space(s, scope),
+                Item::Reserve(r) => self.check_reserve(r, scope),
+                Item::Bitmap(b) => self.check_bitmap(b, scope),
+                Item::Links(l) => self.check_links(l, scope),
             }
         }
     }
@@ -184,6 +206,15 @@ impl<'a> Checker<'a> {
                         self.default_endian = Some(*endian);
                     }
                 },
+                Item::Space(s) => match self.spaces.get(s.name.name.as_str()) {
+                    Some(&first) => {
+                        self.error(K::Duplicate { what: "space", name: s.name.name.clone(), first }, s.name.span)
+                    }
+                    None => {
+                        self.spaces.insert(&s.name.name, s.name.span);
+                    }
+                },
+                Item::Reserve(_) | Item::Bitmap(_) | Item::Links(_) => {}
                 Item::Struct(s) => match self.structs.get(s.name.name.as_str()) {
                     Some(first) => {
                         let first = first.name.span;
@@ -384,6 +415,9 @@ impl<'a> Checker<'a> {
         }
         if let Some(when) = &pointer.when {
             self.expect_num(when, Scope { it: true, role: "condition", ..all });
+        }
+        if let Some(claim) = &pointer.claim {
+            self.check_claim(claim, all);
         }
     }
 

@@ -30,10 +30,12 @@ pub enum Value {
         arm: String,
         value: Box<Value>,
     },
-    /// An integer annotated as a pointer; `target` is `None` when its `when`
-    /// condition is false or its address could not be computed.
+    /// An integer annotated as a pointer, read at byte `at`; `target` is
+    /// `None` when its `when` condition is false or its address could not be
+    /// computed.
     Pointer {
         raw: u64,
+        at: u64,
         target: Option<Target>,
     },
     /// Could not be read; a fault says why.
@@ -59,6 +61,16 @@ impl StructValue {
 pub struct Target {
     pub ty: String,
     pub addr: u64,
+    /// What the pointer's `owns`/`refs` annotation claims, if it has one.
+    pub claim: Option<Claimed>,
+}
+
+/// A live pointer's claim on units of a `space`: `count` units from its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claimed {
+    pub owns: bool,
+    pub space: String,
+    pub count: u64,
 }
 
 impl Value {
@@ -199,12 +211,34 @@ impl<'a> Decoder<'a> {
         self
     }
 
+    /// Whether the value budget is spent (every further decode is `Missing`).
+    pub fn out_of_budget(&self) -> bool {
+        self.budget == 0
+    }
+
+    /// The image being decoded.
+    pub fn image(&self) -> &'a [u8] {
+        self.image
+    }
+
     pub fn faults(&self) -> &[Fault] {
         &self.faults
     }
 
     pub fn into_faults(self) -> Vec<Fault> {
         self.faults
+    }
+
+    /// Forgets the faults after the first `len`: a tool re-reading a
+    /// structure it already reported on does not report it twice.
+    pub fn truncate_faults(&mut self, len: usize) {
+        self.faults.truncate(len);
+    }
+
+    /// Evaluates a layout expression outside any structure: roots decoded so
+    /// far, constants, conversions, plus an optional named variable and `it`.
+    pub fn eval_global(&self, expr: &'a Expr, var: Option<(&'a str, u64)>, it: Option<u64>) -> Result<u64, EvalError> {
+        self.eval(expr, &expr::Ctx { it, param: var, ..expr::Ctx::global() })
     }
 
     /// Decodes every root in file order. Stops after a root with an
@@ -314,9 +348,12 @@ impl<'a> Decoder<'a> {
             _ => None,
         };
         let mut cursor = offset;
+        // Where each field starts, for the byte offsets of pointers.
+        let mut starts = Vec::new();
         for member in &def.members {
             match member {
                 Member::Field(f) => {
+                    starts.push(cursor);
                     let field_path = format!("{path}.{}", f.name.name);
                     let d = self.decode_type(&f.ty, cursor, &field_path, &value.fields, Some(def), limit);
                     self.check_field(f, &d.value, cursor, &field_path);
@@ -343,11 +380,18 @@ impl<'a> Decoder<'a> {
                 Member::Assert { .. } => {}
             }
         }
-        self.finish_struct(def, path, value, cursor - offset)
+        self.finish_struct(def, path, value, cursor - offset, &starts)
     }
 
     /// After the fields: the size clause, pointers and asserts.
-    fn finish_struct(&mut self, def: &'a StructDef, path: &str, mut value: StructValue, used: u64) -> Decoded {
+    fn finish_struct(
+        &mut self,
+        def: &'a StructDef,
+        path: &str,
+        mut value: StructValue,
+        used: u64,
+        starts: &[u64],
+    ) -> Decoded {
         let offset = value.offset;
         let size = match &def.size {
             None => Some(used),
@@ -364,7 +408,7 @@ impl<'a> Decoder<'a> {
             },
         };
         value.size = size;
-        self.resolve_pointers(def, path, &mut value);
+        self.resolve_pointers(def, path, &mut value, starts);
         for member in &def.members {
             if let Member::Assert { cond, message, .. } = member {
                 match self.eval(cond, &expr::Ctx::fields(&value.fields, def)) {
@@ -409,15 +453,23 @@ impl<'a> Decoder<'a> {
 
     /// Turns pointer fields' integers into [`Value::Pointer`]s, evaluating
     /// `when` and `via` with all fields of the structure in scope.
-    fn resolve_pointers(&mut self, def: &'a StructDef, path: &str, value: &mut StructValue) {
+    fn resolve_pointers(&mut self, def: &'a StructDef, path: &str, value: &mut StructValue, starts: &[u64]) {
         for member in &def.members {
             let Member::Field(f) = member else { continue };
             let Some(pointer) = &f.pointer else { continue };
             let Some(index) = value.fields.iter().position(|(n, _)| *n == f.name.name) else { continue };
+            let Some(&start) = starts.get(index) else { continue };
+            let width = match &f.ty.kind {
+                TypeKind::Array { elem, .. } => match elem.kind {
+                    TypeKind::Int { width, .. } => width.bytes(),
+                    _ => 0,
+                },
+                _ => 0,
+            };
             let field_path = format!("{path}.{}", f.name.name);
             let raw = std::mem::replace(&mut value.fields[index].1, Value::Missing);
             let resolved = match raw {
-                Value::Int(n) => self.pointer(pointer, n, def, &value.fields, &field_path, value.offset),
+                Value::Int(n) => self.pointer(pointer, n, def, &value.fields, &field_path, start),
                 Value::Array(items) => Value::Array(
                     items
                         .into_iter()
@@ -425,7 +477,8 @@ impl<'a> Decoder<'a> {
                         .map(|(i, item)| match item {
                             Value::Int(n) => {
                                 let p = format!("{field_path}[{i}]");
-                                self.pointer(pointer, n, def, &value.fields, &p, value.offset)
+                                let at = start.saturating_add((i as u64).saturating_mul(width));
+                                self.pointer(pointer, n, def, &value.fields, &p, at)
                             }
                             other => other,
                         })
@@ -444,7 +497,7 @@ impl<'a> Decoder<'a> {
         def: &'a StructDef,
         fields: &[(String, Value)],
         path: &str,
-        offset: u64,
+        at: u64,
     ) -> Value {
         let ctx = expr::Ctx { it: Some(raw), ..expr::Ctx::fields(fields, def) };
         let follow = match &pointer.when {
@@ -452,18 +505,30 @@ impl<'a> Decoder<'a> {
             Some(when) => self.eval(when, &ctx),
         };
         let addr = match follow {
-            Ok(0) => return Value::Pointer { raw, target: None },
+            Ok(0) => return Value::Pointer { raw, at, target: None },
             Ok(_) => match &pointer.via {
                 None => Ok(raw),
                 Some(via) => self.call_addr(&via.name, raw),
             },
             Err(e) => Err(e),
         };
-        match addr {
-            Ok(addr) => Value::Pointer { raw, target: Some(Target { ty: pointer.target.name.clone(), addr }) },
+        let claim = match &pointer.claim {
+            None => Ok(None),
+            Some(claim) => {
+                let count = match &claim.count {
+                    None => Ok(1),
+                    Some(count) => self.eval(count, &ctx),
+                };
+                count.map(|count| Some(Claimed { owns: claim.owns, space: claim.space.name.clone(), count }))
+            }
+        };
+        match addr.and_then(|addr| Ok((addr, claim?))) {
+            Ok((addr, claim)) => {
+                Value::Pointer { raw, at, target: Some(Target { ty: pointer.target.name.clone(), addr, claim }) }
+            }
             Err(e) => {
-                self.fault(path, offset, FaultKind::Eval(e));
-                Value::Pointer { raw, target: None }
+                self.fault(path, at, FaultKind::Eval(e));
+                Value::Pointer { raw, at, target: None }
             }
         }
     }

@@ -31,10 +31,10 @@ fn value(out: &mut String, v: &Value, depth: usize) {
         Value::Int(n) => {
             let _ = writeln!(out, " {n}");
         }
-        Value::Pointer { raw, target: Some(t) } => {
+        Value::Pointer { raw, target: Some(t), .. } => {
             let _ = writeln!(out, " {raw} -> {} @ {}", t.ty, t.addr);
         }
-        Value::Pointer { raw, target: None } => {
+        Value::Pointer { raw, target: None, .. } => {
             let _ = writeln!(out, " {raw}");
         }
         Value::Bytes(bytes) => {

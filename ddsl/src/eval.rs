@@ -72,11 +72,27 @@ pub fn builtin(name: &str, args: &[u64]) -> Option<Result<u64, ArithError>> {
         ("div_ceil", [a, b]) => Some(if *b == 0 { Err(ArithError::DivisionByZero) } else { Ok(a.div_ceil(*b)) }),
         ("min", [a, b]) => Some(Ok(*a.min(b))),
         ("max", [a, b]) => Some(Ok(*a.max(b))),
+        ("is_power", [x, b]) => Some(Ok(u64::from(is_power(*x, *b)))),
         _ => None,
     }
 }
 
-pub const BUILTINS: &[(&str, usize)] = &[("div_ceil", 2), ("min", 2), ("max", 2)];
+pub const BUILTINS: &[(&str, usize)] = &[("div_ceil", 2), ("min", 2), ("max", 2), ("is_power", 2)];
+
+/// Whether `x` is `b` to some power `k >= 0` (so 1 always is).
+fn is_power(x: u64, b: u64) -> bool {
+    if b < 2 {
+        return x == 1 || x == b;
+    }
+    let mut p = 1u64;
+    while p < x {
+        match p.checked_mul(b) {
+            Some(next) => p = next,
+            None => return false,
+        }
+    }
+    p == x
+}
 
 #[cfg(test)]
 mod tests {
@@ -92,5 +108,9 @@ mod tests {
         assert_eq!(binary(BinOp::Rem, 1, 0), Err(ArithError::DivisionByZero));
         assert_eq!(builtin("div_ceil", &[4095, 8192]), Some(Ok(1)));
         assert_eq!(unary(UnOp::Not, 3), Ok(0));
+        let powers: Vec<u64> = (0..30).filter(|&x| builtin("is_power", &[x, 3]) == Some(Ok(1))).collect();
+        assert_eq!(powers, [1, 3, 9, 27]);
+        assert_eq!(builtin("is_power", &[u64::MAX, 7]), Some(Ok(0)));
+        assert_eq!(builtin("is_power", &[5, 1]), Some(Ok(0)));
     }
 }

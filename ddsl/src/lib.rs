@@ -9,9 +9,12 @@
 //!    from an image into [`decode::Value`]s plus typed faults (structure path,
 //!    byte offset), never aborting on a corrupt image.
 //! 4. [`dump`] — prints decoded roots as text (`ddsl dump`).
+//! 5. [`walk`] — follows pointers from the roots: the reachable structure
+//!    graph and what its pointers claim (`ddsl walk`).
+//! 6. [`fsck`] — checks the cross-structure invariants (`space`, `reserve`,
+//!    `bitmap`, `links`, `owns`/`refs`) on top of the walk (`ddsl fsck`).
 //!
-//! Generators (Rust, C, CDSL, Isabelle), `walk`, `fsck` and writing are not
-//! written yet. Errors of every stage are data converted into
+//! Generators (Rust, C, CDSL, Isabelle) and writing are not written yet. Errors of every stage are data converted into
 //! `cdsl::diagnostics::Diagnostic`.
 #![forbid(unsafe_code)]
 
@@ -19,7 +22,9 @@ pub mod check;
 pub mod decode;
 pub mod dump;
 pub mod eval;
+pub mod fsck;
 pub mod syntax;
+pub mod walk;
 
 use cdsl::diagnostics::Diagnostic;
 use cdsl::source::FileId;

@@ -1,8 +1,9 @@
 //! The `ddsl` command: check layout descriptions and decode images with them.
 //!
-//! Exit status: 0 when everything is accepted (`check`) or decodes without
-//! faults (`dump`), 1 when diagnostics or faults were reported, 2 on usage or
-//! I/O errors and for subcommands that are not implemented yet.
+//! Exit status: 0 when everything is accepted (`check`), decodes without
+//! faults (`dump`, `walk`) or is clean (`fsck`); 1 when diagnostics, faults
+//! or violations were reported; 2 on usage or I/O errors and for `gen`,
+//! which is not implemented yet.
 #![forbid(unsafe_code)]
 
 use cdsl::diagnostics::{self, Colour, Diagnostic};
@@ -44,17 +45,26 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
         rest: Vec<String>,
     },
-    /// Resolve a path through an image (not implemented yet, issue #5).
+    /// Follow pointers from the roots of SPEC through IMAGE and print every
+    /// structure reached, once, as `path: Type @ byte offset`; decoding
+    /// faults are printed on standard error and make the exit status 1.
     Walk {
         spec: PathBuf,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        rest: Vec<String>,
+        image: PathBuf,
+        /// Decode at most this many structures.
+        #[arg(long, default_value_t = ddsl::walk::DEFAULT_MAX_NODES)]
+        max_nodes: usize,
     },
-    /// Check an image against SPEC's invariants (not implemented yet, issue #5).
+    /// Check IMAGE against every invariant SPEC declares: asserts, magic
+    /// numbers, pointer targets in range, one owner per unit, bitmaps against
+    /// use, link counts against references. Prints each violation with its
+    /// path and byte offset; exit status 1 if there is any, 0 if clean.
     Fsck {
         spec: PathBuf,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        rest: Vec<String>,
+        image: PathBuf,
+        /// Decode at most this many structures.
+        #[arg(long, default_value_t = ddsl::walk::DEFAULT_MAX_NODES)]
+        max_nodes: usize,
     },
 }
 
@@ -76,8 +86,8 @@ fn main() -> ExitCode {
         Command::Check { files } => check(&files, colour),
         Command::Dump { spec, image } => dump(&spec, &image, colour),
         Command::Gen { .. } => not_implemented("gen"),
-        Command::Walk { .. } => not_implemented("walk"),
-        Command::Fsck { .. } => not_implemented("fsck"),
+        Command::Walk { spec, image, max_nodes } => walk(&spec, &image, max_nodes, colour),
+        Command::Fsck { spec, image, max_nodes } => fsck(&spec, &image, max_nodes, colour),
     }
 }
 
@@ -105,16 +115,62 @@ fn check(files: &[PathBuf], colour: Colour) -> ExitCode {
     report(&sources, &diagnostics, colour)
 }
 
-fn dump(spec: &Path, image_path: &Path, colour: Colour) -> ExitCode {
+/// A checked layout and the image bytes, or the exit status.
+fn load_both(spec: &Path, image_path: &Path, colour: Colour) -> Result<(Checked, Vec<u8>), ExitCode> {
     let mut sources = SourceMap::new();
-    let (checked, diagnostics) = match load(&mut sources, spec) {
+    let (checked, diagnostics) = load(&mut sources, spec)?;
+    let Some(checked) = checked else { return Err(report(&sources, &diagnostics, colour)) };
+    let image = std::fs::read(image_path).map_err(|e| io_error(image_path, &e.to_string()))?;
+    Ok((checked, image))
+}
+
+fn walk(spec: &Path, image_path: &Path, max_nodes: usize, colour: Colour) -> ExitCode {
+    let (checked, image) = match load_both(spec, image_path, colour) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let Some(checked) = checked else { return report(&sources, &diagnostics, colour) };
-    let image = match std::fs::read(image_path) {
-        Ok(image) => image,
-        Err(e) => return io_error(image_path, &e.to_string()),
+    let mut decoder = Decoder::new(&checked, &image);
+    let walk = ddsl::walk::walk(&mut decoder, max_nodes);
+    print!("{}", ddsl::walk::render(&walk));
+    let faults = decoder.into_faults();
+    eprint!("{}", ddsl::dump::faults(&faults));
+    if walk.truncated {
+        eprintln!("error: stopped after {} structures (--max-nodes); the rest is not walked", walk.nodes.len());
+        return ExitCode::from(1);
+    }
+    if faults.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {} fault{} found", faults.len(), if faults.len() == 1 { "" } else { "s" });
+    ExitCode::from(1)
+}
+
+fn fsck(spec: &Path, image_path: &Path, max_nodes: usize, colour: Colour) -> ExitCode {
+    let (checked, image) = match load_both(spec, image_path, colour) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let report = ddsl::fsck::fsck(&checked, &image, max_nodes);
+    for violation in &report.violations {
+        println!("{violation}");
+    }
+    let n = report.violations.len();
+    if n == 0 {
+        eprintln!("clean: {} structures walked", report.walk.nodes.len());
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "error: {n} problem{} found ({} structures walked)",
+        if n == 1 { "" } else { "s" },
+        report.walk.nodes.len()
+    );
+    ExitCode::from(1)
+}
+
+fn dump(spec: &Path, image_path: &Path, colour: Colour) -> ExitCode {
+    let (checked, image) = match load_both(spec, image_path, colour) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let mut decoder = Decoder::new(&checked, &image);
     let roots = decoder.decode_roots();

@@ -43,9 +43,19 @@ fn dump_with_a_bad_layout_reports_it_and_exits_1() {
 
 #[test]
 fn unwritten_subcommands_say_so_and_exit_2() {
-    for command in ["gen", "walk", "fsck"] {
-        let (code, stdout, stderr) = ddsl(&[command, "ext2.ddsl", "x", "--emit", "rust"]);
-        assert_eq!((code, stdout.as_str()), (2, ""), "{command}");
-        assert_eq!(stderr, format!("error: `ddsl {command}` is not implemented yet (issue #5)\n"));
+    let (code, stdout, stderr) = ddsl(&["gen", "ext2.ddsl", "x", "--emit", "rust"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(stderr, "error: `ddsl gen` is not implemented yet (issue #5)\n");
+}
+
+#[test]
+fn walk_and_fsck_need_an_image_and_say_when_it_is_missing() {
+    for command in ["walk", "fsck"] {
+        let (code, _, stderr) = ddsl(&[command, "ext2.ddsl", "no/such/image"]);
+        assert_eq!(code, 2, "{command}");
+        assert!(stderr.contains("cannot read `no/such/image`"), "{stderr}");
+        let (code, _, stderr) = ddsl(&[command, "ext2.ddsl"]);
+        assert_eq!(code, 2, "{command}");
+        assert!(stderr.contains("<IMAGE>"), "{stderr}");
     }
 }

@@ -51,6 +51,17 @@ pub enum LayoutErrorKind {
     UnknownFunction {
         name: String,
     },
+    UnknownSpace {
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// `links` names a field that is not an integer.
+    LinksNotInteger {
+        owner: String,
+        name: String,
+    },
+    /// `count` on a `refs` claim, which names exactly one unit.
+    CountOnRefs,
     WrongArity {
         name: String,
         expected: usize,
@@ -181,8 +192,19 @@ impl LayoutError {
             UnknownField { owner, name, suggestion } => {
                 suggest(err(format!("`{owner}` has no field `{name}`"), "no such field".into()), suggestion, "")
             }
-            UnknownFunction { name } => err(format!("unknown function `{name}`"), "not a function".into())
-                .with_help("the functions are `div_ceil(a, b)`, `min(a, b)`, `max(a, b)` and `addr` conversions"),
+            UnknownSpace { name, suggestion } => suggest(
+                err(format!("unknown space `{name}`"), "no `space` of this name".into()),
+                suggestion,
+                "declare the units as `space name: first .. end;`",
+            ),
+            LinksNotInteger { owner, name } => {
+                err(format!("`{owner}.{name}` is not an integer field"), "a link count must be an integer".into())
+            }
+            CountOnRefs => err("a reference names one unit".to_owned(), "`count` is only for `owns`".into())
+                .with_help("write `owns space count n` for a pointer that owns `n` units from `it`"),
+            UnknownFunction { name } => err(format!("unknown function `{name}`"), "not a function".into()).with_help(
+                "the functions are `div_ceil(a, b)`, `min(a, b)`, `max(a, b)`, `is_power(x, b)` and `addr` conversions",
+            ),
             WrongArity { name, expected, found } => err(
                 format!("`{name}` takes {expected} argument{}, not {found}", plural(*expected)),
                 "wrong number of arguments".into(),

@@ -28,6 +28,63 @@ pub enum Item {
     /// `root sb: Superblock at 1024;` — a structure at a fixed place.
     Root(RootDef),
     Struct(StructDef),
+    /// `space blocks: lo .. hi;` — numbered units pointers may own or refer to.
+    Space(SpaceDef),
+    /// `reserve blocks: start count n for g in lo .. hi when cond;` — units
+    /// the layout itself uses (superblock copies, reserved inodes).
+    Reserve(ReserveDef),
+    /// `bitmap blocks: first count n at addr for g in lo .. hi;` — bit i at
+    /// `addr` is set iff unit `first + i` is used.
+    Bitmap(BitmapDef),
+    /// `links inodes: Inode.i_links_count via inode when cond;` — the number
+    /// of `refs` pointers to unit `it` equals that field of the struct at `via(it)`.
+    Links(LinksDef),
+}
+
+/// `for g in lo .. hi`: the item holds for each `g` in the half-open range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForEach {
+    pub var: Ident,
+    pub from: Expr,
+    pub to: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpaceDef {
+    pub name: Ident,
+    pub from: Expr,
+    pub to: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReserveDef {
+    pub space: Ident,
+    pub start: Expr,
+    pub count: Option<Expr>,
+    pub each: Option<ForEach>,
+    pub when: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BitmapDef {
+    pub space: Ident,
+    pub first: Expr,
+    pub count: Expr,
+    pub at: Expr,
+    pub each: Option<ForEach>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinksDef {
+    pub space: Ident,
+    pub ty: Ident,
+    pub field: Ident,
+    pub via: Ident,
+    pub when: Option<Expr>,
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,12 +155,24 @@ pub struct Field {
     pub span: Span,
 }
 
-/// `-> Target via conversion when condition`
+/// `-> Target via conversion when condition owns space count n`
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pointer {
     pub target: Ident,
     pub via: Option<Ident>,
     pub when: Option<Expr>,
+    pub claim: Option<Claim>,
+    pub span: Span,
+}
+
+/// `owns blocks count n` or `refs inodes`: a live pointer's value is a unit
+/// of a `space`. An owned unit has exactly one owner; references are counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub owns: bool,
+    pub space: Ident,
+    /// `count n`: the units `it .. it + n` (owners only); one without it.
+    pub count: Option<Expr>,
     pub span: Span,
 }
 

@@ -62,6 +62,24 @@ pub enum Token {
     Mark,
     #[token("it")]
     It,
+    #[token("space")]
+    Space,
+    #[token("reserve")]
+    Reserve,
+    #[token("bitmap")]
+    Bitmap,
+    #[token("links")]
+    Links,
+    #[token("owns")]
+    Owns,
+    #[token("refs")]
+    Refs,
+    #[token("count")]
+    Count,
+    #[token("for")]
+    For,
+    #[token("in")]
+    In,
     #[token("u8")]
     U8,
     #[token("u16")]
@@ -244,6 +262,15 @@ impl Token {
             Token::When => "when",
             Token::Mark => "mark",
             Token::It => "it",
+            Token::Space => "space",
+            Token::Reserve => "reserve",
+            Token::Bitmap => "bitmap",
+            Token::Links => "links",
+            Token::Owns => "owns",
+            Token::Refs => "refs",
+            Token::Count => "count",
+            Token::For => "for",
+            Token::In => "in",
             Token::U8 => "u8",
             Token::U16 => "u16",
             Token::U32 => "u32",
@@ -290,7 +317,18 @@ impl Token {
 
     /// Keywords that start a top-level item.
     pub fn starts_item(&self) -> bool {
-        matches!(self, Token::Endian | Token::Const | Token::Addr | Token::Root | Token::Struct)
+        matches!(
+            self,
+            Token::Endian
+                | Token::Const
+                | Token::Addr
+                | Token::Root
+                | Token::Struct
+                | Token::Space
+                | Token::Reserve
+                | Token::Bitmap
+                | Token::Links
+        )
     }
 }
 

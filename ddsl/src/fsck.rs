@@ -1,0 +1,348 @@
+//! The generic checker (`ddsl fsck`): walks an image with a layout and
+//! checks every invariant the layout declares, reporting each violation with
+//! a path and a byte offset. Knows nothing of any file system.
+//!
+//! Consumes a checked layout and image bytes; produces a [`Report`]. In
+//! order: decoding faults met on the walk (magic numbers, `assert`s,
+//! targets beyond the image, entries that do not tile their block, ...);
+//! claims outside their `space`; units owned twice (`owns` pointers and
+//! `reserve` items); `bitmap`s that disagree with what is used (owned or
+//! referred to); `links` fields that disagree with the number of `refs`
+//! pointers. Work is bounded: the walk by a node budget, the unit checks by
+//! [`MAX_UNITS`]; running out is itself reported, never a hang.
+
+use crate::check::Checked;
+use crate::decode::Decoder;
+use crate::syntax::ast::*;
+use crate::walk::{self, Walk};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Units (claimed, reserved, bitmap bits, link counts) checked at most.
+pub const MAX_UNITS: u64 = 1 << 22;
+
+/// One broken invariant, where it was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub path: String,
+    pub offset: u64,
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (byte {}): {}", self.path, self.offset, self.message)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub walk: Walk,
+    pub violations: Vec<Violation>,
+}
+
+/// Who uses one unit of a space.
+#[derive(Clone, Debug, Default)]
+struct Usage {
+    /// (path, byte offset) of each owner, in the order met.
+    owners: Vec<(String, u64)>,
+    refs: u64,
+    first_ref: Option<String>,
+}
+
+struct Fsck<'d, 'a> {
+    decoder: &'d mut Decoder<'a>,
+    layout: &'a Checked,
+    violations: Vec<Violation>,
+    /// Per space: its range and the units in use.
+    spaces: BTreeMap<String, (u64, u64, BTreeMap<u64, Usage>)>,
+    work: u64,
+    out_of_work: bool,
+}
+
+/// Walks `image` and checks every invariant of `layout`.
+pub fn fsck(layout: &Checked, image: &[u8], max_nodes: usize) -> Report {
+    fsck_with_budget(layout, image, max_nodes, crate::decode::DEFAULT_BUDGET)
+}
+
+/// [`fsck`] with a decoder value budget of `budget`.
+pub fn fsck_with_budget(layout: &Checked, image: &[u8], max_nodes: usize, budget: u64) -> Report {
+    let mut decoder = Decoder::new(layout, image).with_budget(budget);
+    let walk = walk::walk(&mut decoder, max_nodes);
+    let mut violations: Vec<Violation> = decoder
+        .faults()
+        .iter()
+        .map(|f| Violation { path: f.path.clone(), offset: f.offset, message: f.kind.to_string() })
+        .collect();
+    if walk.truncated || decoder.out_of_budget() {
+        violations.push(Violation {
+            path: "walk".to_owned(),
+            offset: 0,
+            message: format!(
+                "stopped after {} structures (the node or decoding budget); what is used is unknown, so owners, \
+                 bitmaps and link counts are not checked",
+                walk.nodes.len()
+            ),
+        });
+        return Report { walk, violations };
+    }
+    let faults = decoder.faults().len();
+    let mut fsck =
+        Fsck { decoder: &mut decoder, layout, violations, spaces: BTreeMap::new(), work: 0, out_of_work: false };
+    fsck.spaces();
+    fsck.claims(&walk);
+    fsck.reserves();
+    fsck.owners();
+    fsck.bitmaps();
+    fsck.links();
+    if fsck.out_of_work {
+        let message = "out of work (units or decoding budget); the rest is not checked".to_owned();
+        fsck.violation("fsck", 0, message);
+    }
+    fsck.decoder.truncate_faults(faults);
+    let violations = fsck.violations;
+    Report { walk, violations }
+}
+
+impl<'a> Fsck<'_, 'a> {
+    fn violation(&mut self, path: impl Into<String>, offset: u64, message: String) {
+        self.violations.push(Violation { path: path.into(), offset, message });
+    }
+
+    /// Spends `n` units of work; false once there is none left.
+    fn spend(&mut self, n: u64) -> bool {
+        self.work = self.work.saturating_add(n);
+        if self.work > MAX_UNITS {
+            self.out_of_work = true;
+        }
+        !self.out_of_work
+    }
+
+    fn items(&self) -> impl Iterator<Item = &'a Item> {
+        self.layout.layout.items.iter()
+    }
+
+    fn eval(&mut self, expr: &'a Expr, var: Option<(&'a str, u64)>, it: Option<u64>, path: &str) -> Option<u64> {
+        match self.decoder.eval_global(expr, var, it) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.violation(path, 0, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// The values of an item's `for` variable (one pass without one).
+    fn each(&mut self, each: Option<&'a ForEach>, path: &str) -> Vec<Option<(&'a str, u64)>> {
+        let Some(each) = each else { return vec![None] };
+        let (Some(from), Some(to)) = (self.eval(&each.from, None, None, path), self.eval(&each.to, None, None, path))
+        else {
+            return Vec::new();
+        };
+        if !self.spend(to.saturating_sub(from)) {
+            return Vec::new();
+        }
+        (from..to).map(|v| Some((each.var.name.as_str(), v))).collect()
+    }
+
+    fn spaces(&mut self) {
+        for item in self.items() {
+            let Item::Space(def) = item else { continue };
+            let path = format!("space {}", def.name.name);
+            if let (Some(from), Some(to)) =
+                (self.eval(&def.from, None, None, &path), self.eval(&def.to, None, None, &path))
+            {
+                self.spaces.insert(def.name.name.clone(), (from, to, BTreeMap::new()));
+            }
+        }
+    }
+
+    /// Records the units a claim (or reservation) uses; reports those outside the space.
+    fn use_units(&mut self, space: &str, unit: u64, count: u64, owner: Option<(&str, u64)>, who: (&str, u64)) {
+        if !self.spend(count) {
+            return;
+        }
+        let Some((from, to, _)) = self.spaces.get(space) else { return };
+        let (from, to) = (*from, *to);
+        let end = unit.saturating_add(count);
+        if unit < from || end > to {
+            let what = if count == 1 { format!("{space}#{unit}") } else { format!("{space}#{unit}..{end}") };
+            self.violation(who.0, who.1, format!("points to {what}, outside {space} {from}..{to}"));
+        }
+        let Some((_, _, usage)) = self.spaces.get_mut(space) else { return };
+        for u in unit.max(from)..end.min(to) {
+            let entry = usage.entry(u).or_default();
+            match owner {
+                Some((path, at)) => entry.owners.push((path.to_owned(), at)),
+                None => {
+                    entry.refs += 1;
+                    if entry.first_ref.is_none() {
+                        entry.first_ref = Some(who.0.to_owned());
+                    }
+                }
+            }
+        }
+    }
+
+    fn claims(&mut self, walk: &Walk) {
+        for claim in &walk.claims {
+            let owner = claim.owns.then_some((claim.path.as_str(), claim.at));
+            self.use_units(&claim.space, claim.unit, claim.count, owner, (&claim.path, claim.at));
+        }
+    }
+
+    fn reserves(&mut self) {
+        for item in self.items() {
+            let Item::Reserve(def) = item else { continue };
+            for var in self.each(def.each.as_ref(), &format!("reserve {}", def.space.name)) {
+                let path = match var {
+                    Some((name, v)) => format!("reserve {} ({name} = {v})", def.space.name),
+                    None => format!("reserve {}", def.space.name),
+                };
+                if let Some(when) = &def.when {
+                    if self.eval(when, var, None, &path) != Some(1) {
+                        continue;
+                    }
+                }
+                let Some(start) = self.eval(&def.start, var, None, &path) else { continue };
+                let count = match &def.count {
+                    Some(count) => match self.eval(count, var, None, &path) {
+                        Some(n) => n,
+                        None => continue,
+                    },
+                    None => 1,
+                };
+                self.use_units(&def.space.name, start, count, Some((&path, 0)), (&path, 0));
+            }
+        }
+    }
+
+    /// Every unit with more than one owner.
+    fn owners(&mut self) {
+        let mut found = Vec::new();
+        for (space, (_, _, usage)) in &self.spaces {
+            for (unit, use_) in usage {
+                if let [(first, _), rest @ ..] = use_.owners.as_slice() {
+                    for (path, at) in rest {
+                        let message = format!("{space}#{unit} is owned twice: also by {first}");
+                        found.push(Violation { path: path.clone(), offset: *at, message });
+                    }
+                }
+            }
+        }
+        self.violations.extend(found);
+    }
+
+    fn bitmaps(&mut self) {
+        for item in self.items() {
+            let Item::Bitmap(def) = item else { continue };
+            let space = def.space.name.as_str();
+            for var in self.each(def.each.as_ref(), &format!("bitmap {space}")) {
+                let path = match var {
+                    Some((name, v)) => format!("bitmap {space} ({name} = {v})"),
+                    None => format!("bitmap {space}"),
+                };
+                let (Some(first), Some(count), Some(at)) = (
+                    self.eval(&def.first, var, None, &path),
+                    self.eval(&def.count, var, None, &path),
+                    self.eval(&def.at, var, None, &path),
+                ) else {
+                    continue;
+                };
+                self.bitmap(space, first, count, at, &path);
+            }
+        }
+    }
+
+    fn bitmap(&mut self, space: &str, first: u64, count: u64, at: u64, path: &str) {
+        if !self.spend(count) {
+            return;
+        }
+        let image = self.decoder.image();
+        let bytes = usize::try_from(at)
+            .ok()
+            .zip(usize::try_from(count.div_ceil(8)).ok())
+            .and_then(|(start, len)| image.get(start..start.checked_add(len)?));
+        let Some(bytes) = bytes else {
+            let message =
+                format!("a bitmap of {count} bits here runs past the end of the image ({} bytes)", image.len());
+            self.violation(path, at, message);
+            return;
+        };
+        let Some((from, to, usage)) = self.spaces.get(space) else { return };
+        let mut found = Vec::new();
+        for (i, byte) in bytes.iter().enumerate() {
+            for bit in 0..8u64 {
+                let index = i as u64 * 8 + bit;
+                let Some(unit) = first.checked_add(index) else { break };
+                if index >= count || unit < *from || unit >= *to {
+                    continue;
+                }
+                let set = byte >> bit & 1 == 1;
+                let use_ = usage.get(&unit);
+                let user = use_.and_then(|u| u.owners.first().map(|(p, _)| p.as_str()).or(u.first_ref.as_deref()));
+                let message = match (set, user) {
+                    (false, Some(user)) => {
+                        format!("in use (by {user}) but free in the bitmap at byte {at}, bit {index}")
+                    }
+                    (true, None) => {
+                        format!("marked in use in the bitmap at byte {at}, bit {index}, but nothing uses it")
+                    }
+                    _ => continue,
+                };
+                found.push(Violation { path: format!("{space}#{unit}"), offset: at + i as u64, message });
+            }
+        }
+        self.violations.extend(found);
+    }
+
+    fn links(&mut self) {
+        for item in self.items() {
+            let Item::Links(def) = item else { continue };
+            let space = def.space.name.as_str();
+            let Some(&(from, to, _)) = self.spaces.get(space) else { continue };
+            if !self.spend(to.saturating_sub(from)) {
+                return;
+            }
+            for unit in from..to {
+                if self.decoder.out_of_budget() {
+                    self.out_of_work = true;
+                    return;
+                }
+                let path = format!("{space}#{unit}");
+                if let Some(when) = &def.when {
+                    if self.eval(when, None, Some(unit), &path) != Some(1) {
+                        continue;
+                    }
+                }
+                self.link_count(def, space, unit, &path);
+            }
+        }
+    }
+
+    fn link_count(&mut self, def: &'a LinksDef, space: &str, unit: u64, path: &str) {
+        let addr = match self.decoder.address(&def.via.name, unit) {
+            Ok(addr) => addr,
+            Err(e) => return self.violation(path, 0, e.to_string()),
+        };
+        // Faults of this structure were reported on the walk, or will be by
+        // the bitmap check (an inode nothing reaches); keep only the count.
+        let faults = self.decoder.faults().len();
+        let value = self.decoder.decode_struct_at(&def.ty.name, addr, path);
+        self.decoder.truncate_faults(faults);
+        let crate::decode::Value::Struct(s) = value else { return };
+        let Some(links) = s.field(&def.field.name).and_then(|v| v.as_int()) else { return };
+        let usage = self.spaces.get(space).and_then(|(_, _, usage)| usage.get(&unit));
+        let refs = usage.map_or(0, |u| u.refs);
+        if refs != links {
+            let named = match usage.and_then(|u| u.first_ref.as_deref()) {
+                Some(first) => {
+                    format!("{refs} pointer{} to it (first {first})", if refs == 1 { " points" } else { "s point" })
+                }
+                None => "nothing refers to it".to_owned(),
+            };
+            let message = format!("{} is {links}, but {named}", def.field.name);
+            self.violation(format!("{path}.{}", def.field.name), addr, message);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! `ddsl walk` and `ddsl fsck` on real ext2 images, with e2fsprogs as the
+//! oracle: images from `mke2fs -t ext2 -d DIR` (1 KiB and 4 KiB blocks; a
+//! file with indirect blocks, a subdirectory, fast and slow symlinks) are
+//! clean for both `e2fsck -fn` and `ddsl fsck`; each targeted corruption
+//! (made with `debugfs -w` or by patching bytes) makes both complain, and
+//! `ddsl fsck` names the broken structure by its path. Skipped, with a
+//! printed reason, where e2fsprogs is not installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const MKE2FS: &str = "/usr/sbin/mke2fs";
+const DEBUGFS: &str = "/usr/sbin/debugfs";
+const E2FSCK: &str = "/usr/sbin/e2fsck";
+
+fn tools_present() -> bool {
+    let missing: Vec<&str> = [MKE2FS, DEBUGFS, E2FSCK].into_iter().filter(|t| !Path::new(t).exists()).collect();
+    if !missing.is_empty() {
+        eprintln!("skipped: {} not installed (e2fsprogs); `make deps` installs it", missing.join(", "));
+    }
+    missing.is_empty()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ddsl-fsck-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    dir
+}
+
+/// A populated image: `big` needs indirect blocks at either block size.
+fn image(block_size: u32, name: &str) -> PathBuf {
+    let dir = scratch(name);
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(tree.join("sub/deeper")).expect("tree");
+    let big: Vec<u8> = (0..60_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(tree.join("big"), big).expect("big");
+    std::fs::write(tree.join("small"), "hello\n").expect("small");
+    std::fs::write(tree.join("sub/file"), "nested\n").expect("sub/file");
+    std::os::unix::fs::symlink("small", tree.join("fast-link")).expect("fast symlink");
+    std::os::unix::fs::symlink("x".repeat(80), tree.join("slow-link")).expect("slow symlink");
+    let path = dir.join("disk.img");
+    let out = Command::new(MKE2FS)
+        .args(["-q", "-F", "-t", "ext2", "-b", &block_size.to_string(), "-d"])
+        .arg(&tree)
+        .arg(&path)
+        .arg("8M")
+        .output()
+        .expect("mke2fs runs");
+    assert!(out.status.success(), "mke2fs failed: {}", String::from_utf8_lossy(&out.stderr));
+    path
+}
+
+fn e2fsck_clean(image: &Path) -> bool {
+    let out = Command::new(E2FSCK).arg("-fn").arg(image).output().expect("e2fsck runs");
+    out.status.success()
+}
+
+fn debugfs(image: &Path, request: &str, write: bool) -> String {
+    let mut command = Command::new(DEBUGFS);
+    if write {
+        command.arg("-w");
+    }
+    let out = command.args(["-R", request]).arg(image).output().expect("debugfs runs");
+    assert!(out.status.success(), "debugfs -R '{request}' failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The first number after `key` in debugfs output.
+fn number_after(text: &str, key: &str) -> u64 {
+    let rest = &text[text.find(key).unwrap_or_else(|| panic!("no `{key}` in {text}")) + key.len()..];
+    let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|_| panic!("no number after `{key}` in {text}"))
+}
+
+fn inode_of(image: &Path, file: &str) -> u64 {
+    number_after(&debugfs(image, &format!("stat {file}"), false), "Inode:")
+}
+
+fn block_of(image: &Path, file: &str, index: u64) -> u64 {
+    debugfs(image, &format!("bmap {file} {index}"), false).trim().parse().expect("bmap prints a block number")
+}
+
+fn ddsl(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ddsl")).args(args).output().expect("ddsl runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+fn fsck(image: &Path) -> (i32, String) {
+    let (code, stdout, stderr) = ddsl(&["fsck", "ext2.ddsl", image.to_str().expect("utf-8 path")]);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (code, stdout)
+}
+
+#[test]
+fn populated_images_are_clean_for_e2fsck_and_ddsl_fsck() {
+    if !tools_present() {
+        return;
+    }
+    for block_size in [1024, 4096] {
+        let image = image(block_size, &format!("clean{block_size}"));
+        assert!(e2fsck_clean(&image), "e2fsck -fn: the fresh {block_size} image is not clean");
+        let (code, stdout) = fsck(&image);
+        assert_eq!((code, stdout.as_str()), (0, ""), "{block_size}-byte blocks");
+    }
+}
+
+#[test]
+fn walk_reaches_indirect_blocks_directories_and_symlinks() {
+    if !tools_present() {
+        return;
+    }
+    for block_size in [1024u64, 4096] {
+        let image = image(block_size as u32, &format!("walk{block_size}"));
+        let (code, stdout, stderr) = ddsl(&["walk", "ext2.ddsl", image.to_str().expect("utf-8 path")]);
+        assert_eq!(code, 0, "{stderr}");
+        let big = inode_of(&image, "big");
+        let slow = inode_of(&image, "slow-link");
+        let indirect = format!("inodes[{}].i_block.file.indirect: IndirectBlock @ ", big - 1);
+        assert!(stdout.contains(&indirect), "{indirect}\n{stdout}");
+        let link = format!("inodes[{}].i_block.link.slow.direct[0]: DataBlock @ ", slow - 1);
+        assert!(stdout.contains(&link), "{link}\n{stdout}");
+        let root = block_of(&image, "<2>", 0) * block_size;
+        assert!(stdout.contains(&format!("inodes[1].i_block.dir.direct[0]: DirBlock @ {root}\n")), "{stdout}");
+        // Every structure once: no (offset, type) twice.
+        let mut lines: Vec<&str> = stdout.lines().map(|l| l.split_once(": ").map_or(l, |(_, t)| t)).collect();
+        let all = lines.len();
+        lines.sort();
+        lines.dedup();
+        assert_eq!(lines.len(), all, "a structure was listed twice");
+    }
+}
+
+/// One corruption: how to make it, and what `ddsl fsck` must say.
+struct Case {
+    name: &'static str,
+    corrupt: fn(&Path, u64) -> Vec<String>,
+}
+
+fn freed_block(image: &Path, _: u64) -> Vec<String> {
+    let block = block_of(image, "big", 3);
+    debugfs(image, &format!("freeb {block}"), true);
+    vec![format!("blocks#{block} "), "but free in the bitmap".to_owned()]
+}
+
+fn double_owner(image: &Path, _: u64) -> Vec<String> {
+    let block = block_of(image, "big", 0);
+    let small = inode_of(image, "small");
+    debugfs(image, &format!("sif small block[0] {block}"), true);
+    vec![format!("inodes[{}].i_block.file.direct[0] ", small - 1), format!("blocks#{block} is owned twice")]
+}
+
+fn link_count(image: &Path, _: u64) -> Vec<String> {
+    let sub = inode_of(image, "sub");
+    debugfs(image, "sif sub links_count 7", true);
+    vec![format!("inodes#{sub}.i_links_count "), "i_links_count is 7, but 3 pointers point to it".to_owned()]
+}
+
+fn broken_rec_len(image: &Path, block_size: u64) -> Vec<String> {
+    let root = block_of(image, "<2>", 0) * block_size;
+    let mut bytes = std::fs::read(image).expect("image");
+    // The `.` entry: rec_len 12 becomes 16, so `..` is read 4 bytes late.
+    let at = usize::try_from(root + 4).expect("small image");
+    assert_eq!(bytes.get(at..at + 2), Some(&[12u8, 0][..]), "`.` has rec_len 12");
+    bytes[at] = 16;
+    std::fs::write(image, bytes).expect("write image");
+    vec!["inodes[1].i_block.dir.direct[0].entries[1]".to_owned()]
+}
+
+fn pointer_past_the_end(image: &Path, _: u64) -> Vec<String> {
+    let small = inode_of(image, "small");
+    debugfs(image, "sif small block[0] 99999", true);
+    vec![format!("inodes[{}].i_block.file.direct[0] ", small - 1), "points to blocks#99999, outside blocks ".to_owned()]
+}
+
+const CASES: &[Case] = &[
+    Case { name: "freed", corrupt: freed_block },
+    Case { name: "double", corrupt: double_owner },
+    Case { name: "links", corrupt: link_count },
+    Case { name: "reclen", corrupt: broken_rec_len },
+    Case { name: "past", corrupt: pointer_past_the_end },
+];
+
+#[test]
+fn each_corruption_is_found_by_e2fsck_and_by_ddsl_fsck_at_its_path() {
+    if !tools_present() {
+        return;
+    }
+    let mut problems = Vec::new();
+    for block_size in [1024u64, 4096] {
+        let pristine = image(block_size as u32, &format!("corrupt{block_size}"));
+        for case in CASES {
+            let image = pristine.with_file_name(format!("{}.img", case.name));
+            std::fs::copy(&pristine, &image).expect("copy image");
+            let expected = (case.corrupt)(&image, block_size);
+            if e2fsck_clean(&image) {
+                problems.push(format!("{} ({block_size}): e2fsck -fn finds nothing", case.name));
+            }
+            let (code, stdout) = fsck(&image);
+            let found = stdout.lines().any(|line| expected.iter().all(|e| line.contains(e.as_str())));
+            if code != 1 || !found {
+                problems.push(format!(
+                    "{} ({block_size}): exit {code}, expected a line with {expected:?}:\n{stdout}",
+                    case.name
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_node_budget_stops_the_walk_and_fsck_says_so() {
+    if !tools_present() {
+        return;
+    }
+    let image = image(1024, "budget");
+    let path = image.to_str().expect("utf-8 path");
+    let (code, stdout, stderr) = ddsl(&["walk", "ext2.ddsl", path, "--max-nodes", "4"]);
+    assert_eq!((code, stdout.lines().count()), (1, 4), "{stdout}");
+    assert!(stderr.contains("stopped after 4 structures"), "{stderr}");
+    let (code, stdout, _) = ddsl(&["fsck", "ext2.ddsl", path, "--max-nodes", "4"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("walk (byte 0): stopped after 4 structures"), "{stdout}");
+}
