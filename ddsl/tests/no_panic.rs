@@ -3,7 +3,9 @@
 //! randomly corrupted ext2 images decoded by following every pointer from
 //! the root directory. Every diagnostic's span lies inside its file.
 //!
-//! About 11,000 cases in the normal suite; `DDSL_FUZZ_CASES` scales it up.
+//! The same corrupted images go through `walk` and `fsck` with small budgets.
+//!
+//! About 12,000 cases in the normal suite; `DDSL_FUZZ_CASES` scales it up.
 
 use cdsl::diagnostics::render_to_string;
 use cdsl::source::SourceMap;
@@ -298,4 +300,50 @@ proptest! {
     fn random_bytes_never_panic(image in prop::collection::vec(any::<u8>(), 0..4096)) {
         walk(ext2(), &image, 8);
     }
+}
+
+/// `ddsl walk` and `ddsl fsck` as the library runs them, with small budgets;
+/// every violation renders and lies inside the image or names a check.
+fn walk_and_fsck(image: &[u8]) -> usize {
+    let mut decoder = Decoder::new(ext2(), image).with_budget(50_000);
+    let walked = ddsl::walk::walk(&mut decoder, 200);
+    assert!(walked.nodes.len() <= 200 + 2, "the node budget holds (roots aside)");
+    let _ = ddsl::walk::render(&walked);
+    let report = ddsl::fsck::fsck_with_budget(ext2(), image, 200, 50_000);
+    for violation in &report.violations {
+        assert!(!violation.to_string().is_empty());
+    }
+    report.violations.len()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(400), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn walk_and_fsck_never_panic_on_corrupted_images(corruption in corruption()) {
+        let mut image = base_image().to_vec();
+        match corruption {
+            Corruption::Bytes(writes) => {
+                for (at, byte) in writes {
+                    image[at as usize] = byte;
+                }
+            }
+            Corruption::Truncate(len) => image.truncate(len as usize),
+        }
+        walk_and_fsck(&image);
+    }
+
+    #[test]
+    fn walk_and_fsck_never_panic_on_random_bytes(image in prop::collection::vec(any::<u8>(), 0..4096)) {
+        walk_and_fsck(&image);
+    }
+}
+
+#[test]
+fn fsck_finds_what_the_hand_built_image_leaves_out() {
+    // The base image has empty bitmaps: every used block and inode is free in them.
+    let report = ddsl::fsck::fsck(ext2(), base_image(), 1000);
+    let text: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
+    assert!(text.iter().any(|v| v.starts_with("inodes#2 (byte 4096): in use")), "{text:#?}");
+    assert!(text.iter().any(|v| v.starts_with("blocks#10 (byte 3073): in use")), "{text:#?}");
 }
