@@ -60,8 +60,7 @@ pub enum LayoutErrorKind {
         owner: String,
         name: String,
     },
-    /// `count` on a `refs` claim, which names exactly one unit.
-    CountOnRefs,
+
     WrongArity {
         name: String,
         expected: usize,
@@ -200,8 +199,6 @@ impl LayoutError {
             LinksNotInteger { owner, name } => {
                 err(format!("`{owner}.{name}` is not an integer field"), "a link count must be an integer".into())
             }
-            CountOnRefs => err("a reference names one unit".to_owned(), "`count` is only for `owns`".into())
-                .with_help("write `owns space count n` for a pointer that owns `n` units from `it`"),
             UnknownFunction { name } => err(format!("unknown function `{name}`"), "not a function".into()).with_help(
                 "the functions are `div_ceil(a, b)`, `min(a, b)`, `max(a, b)`, `is_power(x, b)` and `addr` conversions",
             ),

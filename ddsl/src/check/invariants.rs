@@ -104,10 +104,8 @@ impl<'a> Checker<'a> {
     /// `owns space count n` / `refs space` on a pointer; `all` sees every field.
     pub(super) fn check_claim(&mut self, claim: &'a Claim, all: Scope<'a>) {
         self.check_space_name(&claim.space);
+        // The grammar allows `count` only after `owns`.
         if let Some(count) = &claim.count {
-            if !claim.owns {
-                self.error(K::CountOnRefs, count.span);
-            }
             self.expect_num(count, Scope { it: true, role: "count", ..all });
         }
     }
