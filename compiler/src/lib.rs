@@ -11,6 +11,7 @@
 //! that renders them.
 #![forbid(unsafe_code)]
 
+pub mod backend;
 pub mod core;
 pub mod diagnostics;
 pub mod interp;

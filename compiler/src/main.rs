@@ -67,8 +67,9 @@ enum Command {
     },
     /// Check FILE and translate it.
     ///
-    /// `--emit core` prints the core IR every later stage consumes. With
-    /// `-o DIR` the output goes to `DIR/<file stem>.core` instead of stdout.
+    /// `--emit core` prints the core IR every later stage consumes; `--emit
+    /// rust` one safe Rust module. With `-o DIR` the output goes to
+    /// `DIR/<file stem>.core` (or `.rs`) instead of stdout.
     Build {
         /// A `.cdsl` source file.
         file: PathBuf,
@@ -97,6 +98,8 @@ enum Engine {
 enum Emit {
     /// The core IR: monomorphic, patterns compiled to decision trees.
     Core,
+    /// One safe Rust module (`<stem>.rs`), the native runtime included.
+    Rust,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -238,15 +241,31 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
         Ok(typed) => typed,
         Err(errors) => return report(&sources, errors.iter().map(|e| e.to_diagnostic()).collect(), colour),
     };
-    let text = match emit {
-        Emit::Core => cdsl::core::print::program(&cdsl::core::lower::lower(&typed)),
+    let (text, extension) = match emit {
+        Emit::Core => (cdsl::core::print::program(&cdsl::core::lower::lower(&typed)), "core"),
+        Emit::Rust => {
+            use cdsl::backend::rust;
+            let core = cdsl::core::lower::lower(&typed);
+            match rust::generate(&core, Some(&sources), rust::RuntimeLink::Inline) {
+                Ok(output) => {
+                    for warning in &output.warnings {
+                        let _ = writeln!(std::io::stderr(), "warning: {warning}");
+                    }
+                    (output.code, "rs")
+                }
+                Err(error) => {
+                    let _ = writeln!(std::io::stderr(), "error: {error}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
     };
     let Some(dir) = out else {
         let _ = std::io::stdout().write_all(text.as_bytes());
         return ExitCode::SUCCESS;
     };
     let stem = file.file_stem().map_or_else(|| "out".into(), |s| s.to_string_lossy().into_owned());
-    let path = dir.join(format!("{stem}.core"));
+    let path = dir.join(format!("{stem}.{extension}"));
     match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

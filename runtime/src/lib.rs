@@ -7,10 +7,13 @@
 //! proofs see) and with a [`store::Heap`] the destructive update-semantics
 //! implementation (what compiled code does). The interpreters in the `cdsl`
 //! crate run programs over either store. `runtime/c/` will hold the same for
-//! the C backend (issue #6).
+//! the C backend (issue #6). [`native`] is what the Rust backend's generated
+//! code calls: the same functions over plain `Vec`s, copied into each
+//! generated program.
 #![forbid(unsafe_code)]
 
 pub mod library;
+pub mod native;
 pub mod store;
 pub mod value;
 

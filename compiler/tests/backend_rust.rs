@@ -1,0 +1,317 @@
+//! The Rust backend against the value interpreter (the oracle): every
+//! program of `benches/engines/`, `fs-examples/cdsl/` and
+//! `tests/backend_rust/` is translated to Rust, all of them batched into two
+//! generated crates compiled by `rustc` (edition 2021) in parallel, and
+//! each run's printed result must be the interpreter's, character for
+//! character. A run is a function and an argument: `-- run: f ARG` lines in
+//! `tests/backend_rust/*.cdsl`, `main (SysState, n)` for the benchmarks,
+//! and a few sample arguments for every fs-example function. Also: `cdsl
+//! build --emit rust -o DIR` writes a module that compiles on its own, and
+//! snapshots pin the generated code of two small programs.
+
+use cdsl::backend::rust::{self, RuntimeLink};
+use cdsl::core::{ir, lower};
+use cdsl::interp::{literal, Interpreter};
+use cdsl::source::SourceMap;
+use cdsl::syntax::loader;
+use cdsl::typeck::types::{Prim, Ty};
+use cdsl_runtime::{Library, Value, ValueStore};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::rc::Rc;
+
+/// Interpreter steps per run: runs that need more are left out (compiled
+/// code has no fuel, so they would only be slow, not different).
+const FUEL: u64 = 2_000_000;
+
+struct Run {
+    label: String,
+    expected: String,
+}
+
+/// One program's generated module and its runs.
+struct Unit {
+    code: String,
+    runs: Vec<Run>,
+}
+
+fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cdsl_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(manifest().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "cdsl"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn load(path: &Path) -> (SourceMap, ir::Program) {
+    let mut sources = SourceMap::new();
+    let (program, errors) = loader::load(&mut sources, path).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+    assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    let typed = cdsl::typeck::check_loaded(&program).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+    (sources, lower::lower(&typed))
+}
+
+/// A few values of a type (as `tests/engines.rs` samples them).
+fn sample(ty: &Ty, k: u64) -> Option<Value> {
+    Some(match ty {
+        Ty::Prim(Prim::Bool) => Value::Bool(k % 2 == 1),
+        Ty::Prim(Prim::String) => Value::Str(format!("s{k}").into()),
+        Ty::Prim(p) => {
+            let bits = p.bits() as u8;
+            let choices = [0, 1, 7, u64::MAX, 1 << (bits - 1), 200];
+            Value::word(bits, choices[(k as usize) % choices.len()])
+        }
+        Ty::Unit => Value::Unit,
+        Ty::Abstract { name, .. } if name == "SysState" => Value::SysState,
+        Ty::Tuple(items) => Value::Tuple(
+            items.iter().enumerate().map(|(i, t)| sample(t, k + i as u64)).collect::<Option<Vec<_>>>()?.into(),
+        ),
+        Ty::Record { fields, boxed: false, .. } => Value::Record(
+            fields
+                .iter()
+                .enumerate()
+                .map(|(i, (n, f))| Some((Rc::from(n.as_str()), Some(sample(&f.ty, k + i as u64)?))))
+                .collect::<Option<Vec<_>>>()?
+                .into(),
+        ),
+        Ty::Variant(alts) => {
+            let (tag, payload) = alts.iter().nth((k as usize) % alts.len())?;
+            Value::variant(tag, sample(payload, k / 2)?)
+        }
+        _ => return None,
+    })
+}
+
+/// The runs of a program: `-- run:` lines, or sample arguments for every function.
+fn runs_of(path: &Path, core: &ir::Program) -> Vec<(String, Value)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("-- run: ")).collect();
+    if !lines.is_empty() {
+        return lines
+            .iter()
+            .map(|line| {
+                let (function, arg) = line.split_once(' ').unwrap_or((line, "()"));
+                let param = core.functions[function].param.as_ref().map_or(Ty::Unit, |(_, t)| t.clone());
+                let value = literal::parse(arg, &param).unwrap_or_else(|e| panic!("{}: `{line}`: {e}", path.display()));
+                (function.to_owned(), value)
+            })
+            .collect();
+    }
+    if path.parent().is_some_and(|p| p.ends_with("engines")) {
+        return [0u64, 37, 300]
+            .iter()
+            .map(|n| ("main".to_owned(), Value::tuple(vec![Value::SysState, Value::word(32, *n)])))
+            .collect();
+    }
+    let mut runs = Vec::new();
+    for function in core.functions.values().filter(|f| f.body.is_some()) {
+        match &function.param {
+            None => runs.push((function.name.clone(), Value::Unit)),
+            Some((_, param)) => runs.extend((0..4).map_while(|k| Some((function.name.clone(), sample(param, k)?)))),
+        }
+    }
+    runs
+}
+
+/// Translates a program and keeps the runs the interpreter completes.
+fn unit(path: &Path, index: usize, skipped: &mut Vec<String>) -> Unit {
+    let (sources, core) = load(path);
+    let output = rust::generate(&core, Some(&sources), RuntimeLink::Parent)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut code = output.code;
+    let mut runs = Vec::new();
+    let library = Library::default();
+    for (function, arg) in runs_of(path, &core) {
+        let label = format!("{} {function} {arg}", path.file_name().unwrap_or_default().to_string_lossy());
+        let expected =
+            match Interpreter::new(&core, &library).with_fuel(FUEL).call(&function, arg.clone(), &mut ValueStore) {
+                Ok(value) => value.to_string(),
+                Err(e) => {
+                    skipped.push(format!("{label}: the interpreter fails ({e})"));
+                    continue;
+                }
+            };
+        match rust::entry_function(&core, &format!("run_{index}_{}", runs.len()), &function, &arg) {
+            Ok(entry) => code.push_str(&entry),
+            Err(e) => {
+                skipped.push(format!("{label}: {e}"));
+                continue;
+            }
+        }
+        runs.push(Run { label, expected });
+    }
+    Unit { code, runs }
+}
+
+/// One crate: the runtime, each unit as a module, and a `main` printing
+/// each run's result (or its panic) on a line.
+fn batch(units: &[(usize, &Unit)]) -> String {
+    let mut out = String::from("#![forbid(unsafe_code)]\n\npub mod cdsl_rt {\n");
+    out.push_str(rust::RUNTIME);
+    out.push_str("}\n\n");
+    let mut runs = Vec::new();
+    for (index, unit) in units {
+        let _ = writeln!(out, "pub mod p{index} {{\n{}}}\n", unit.code);
+        runs.extend((0..unit.runs.len()).map(|k| format!("p{index}::run_{index}_{k}")));
+    }
+    out.push_str("fn main() {\n    std::panic::set_hook(Box::new(|_| {}));\n");
+    let _ = writeln!(out, "    let runs: &[fn() -> String] = &[{}];", runs.join(", "));
+    out.push_str(
+        "    for run in runs {\n        match std::panic::catch_unwind(run) {\n            Ok(result) => \
+         println!(\"{result}\"),\n            Err(e) => println!(\"panic: {:?}\", e.downcast_ref::<String>()),\n        \
+         }\n    }\n}\n",
+    );
+    out
+}
+
+fn rustc() -> String {
+    std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned())
+}
+
+/// Compiles `source` in `dir`; the binary's path, or rustc's complaint.
+fn compile(dir: &Path, name: &str, source: &str, crate_type: &str) -> Result<PathBuf, String> {
+    let file = dir.join(format!("{name}.rs"));
+    std::fs::write(&file, source).map_err(|e| e.to_string())?;
+    let binary = dir.join(name);
+    let output = Command::new(rustc())
+        .args(["--edition", "2021", "--crate-type", crate_type, "-C", "opt-level=0", "-C", "debuginfo=0", "-o"])
+        .arg(&binary)
+        .arg(&file)
+        .output()
+        .map_err(|e| format!("cannot run rustc: {e}"))?;
+    if output.status.success() {
+        Ok(binary)
+    } else {
+        Err(format!("rustc failed on {}:\n{}", file.display(), String::from_utf8_lossy(&output.stderr)))
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cdsl-backend-rust-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    dir
+}
+
+#[test]
+fn generated_rust_agrees_with_the_value_interpreter() {
+    let mut files = cdsl_files("benches/engines");
+    files.extend(cdsl_files("../fs-examples/cdsl"));
+    files.extend(cdsl_files("tests/backend_rust"));
+    let mut skipped = Vec::new();
+    let units: Vec<Unit> = files.iter().enumerate().map(|(i, path)| unit(path, i, &mut skipped)).collect();
+    let total: usize = units.iter().map(|u| u.runs.len()).sum();
+    assert!(total >= 60, "only {total} runs; skipped:\n{}", skipped.join("\n"));
+    let dir = scratch("agree");
+    // Two batches, compiled and run in parallel (two cores).
+    let batches: Vec<Vec<(usize, &Unit)>> =
+        (0..2).map(|b| units.iter().enumerate().filter(|(i, _)| i % 2 == b).collect()).collect();
+    let results: Vec<Result<(Vec<&Run>, String), String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = batches
+            .iter()
+            .enumerate()
+            .map(|(b, batch_units)| {
+                let dir = &dir;
+                scope.spawn(move || {
+                    let binary = compile(dir, &format!("batch{b}"), &batch(batch_units), "bin")?;
+                    let output = Command::new(&binary).output().map_err(|e| e.to_string())?;
+                    let runs: Vec<&Run> = batch_units.iter().flat_map(|(_, u)| u.runs.iter()).collect();
+                    Ok((runs, String::from_utf8_lossy(&output.stdout).into_owned()))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("batch thread")).collect()
+    });
+    let mut failures = Vec::new();
+    for result in results {
+        let (runs, stdout) = result.unwrap_or_else(|e| panic!("{e}"));
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(
+            lines.len(),
+            runs.len(),
+            "the batch printed {} lines for {} runs:\n{stdout}",
+            lines.len(),
+            runs.len()
+        );
+        for (run, line) in runs.iter().zip(lines) {
+            if *line != run.expected {
+                failures.push(format!("{}: interpreter {}, Rust {line}", run.label, run.expected));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{} of {total} runs differ:\n{}", failures.len(), failures.join("\n"));
+    println!("{total} runs agree; {} skipped:\n{}", skipped.len(), skipped.join("\n"));
+}
+
+#[test]
+fn build_emit_rust_writes_a_module_that_compiles_alone() {
+    let dir = scratch("cli");
+    let source = manifest().join("benches/engines/bitmap.cdsl");
+    let status = Command::new(env!("CARGO_BIN_EXE_cdsl"))
+        .args(["build", "--emit", "rust", "-o"])
+        .arg(&dir)
+        .arg(&source)
+        .status()
+        .expect("cdsl runs");
+    assert!(status.success());
+    let code = std::fs::read_to_string(dir.join("bitmap.rs")).expect("bitmap.rs written");
+    assert!(code.contains("#![forbid(unsafe_code)]") && code.contains("pub mod cdsl_rt"));
+    assert!(code.contains("// bitmap.cdsl:"), "no source line comments");
+    // Compiled as a crate of its own: the runtime copy makes it complete.
+    if let Err(e) = compile(&dir, "bitmap_lib", &code, "lib") {
+        panic!("{e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The generated code of a small program, shown below its source.
+fn snapshot(name: &str, source: &str) -> String {
+    let mut sources = SourceMap::new();
+    let file = sources.add(format!("{name}.cdsl"), source).expect("small");
+    let (module, errors) = cdsl::syntax::parse_module(file, sources.text(file));
+    assert!(errors.is_empty(), "{errors:?}");
+    let core = lower::lower(&cdsl::typeck::check_program(&[&module]).expect("well typed"));
+    let output = rust::generate(&core, Some(&sources), RuntimeLink::Parent).expect("translates");
+    format!("{source}\n// ---- generated Rust ----\n{}", output.code)
+}
+
+#[test]
+fn snapshot_of_a_boxed_record_update() {
+    let source = "\
+type Inode = { ino : U32, size : U64 }
+type R a e = <Success a | Error e>
+
+grow : (Inode, U64) -> R Inode (U32, Inode)
+grow (node, n) =
+  let node' { size = s } = node
+  in if s + n < s
+     then Error (75, node' { size = s })
+     else Success (node' { size = s + n })
+
+size_of : Inode! -> U64
+size_of node = node.size
+";
+    insta::assert_snapshot!("backend_rust_grow", snapshot("grow", source));
+}
+
+#[test]
+fn snapshot_of_a_polymorphic_instance_and_a_match() {
+    let source = "\
+type Option a = <None | Some a>
+
+first : all (a :< DSE). (Option a, a) -> a
+first (o, d) = o | Some x -> x
+                 | None -> d
+
+pick : (Option U8, Bool) -> (U8, Bool)
+pick (o, b) = (first [U8] (o, 7 >> 1), first [Bool] (None, b && True))
+";
+    insta::assert_snapshot!("backend_rust_first", snapshot("first", source));
+}
