@@ -83,8 +83,37 @@ pub fn has_function(ty: &Ty) -> bool {
     }
 }
 
+/// Whether `ty` is an abstract type the runtime does not know: it becomes
+/// an opaque struct, whose values only (still unwritten) user
+/// implementations of abstract functions could make.
+pub fn is_opaque(ty: &Ty) -> bool {
+    matches!(ty, Ty::Abstract { name, .. } if name != "SysState" && name != "WordArray")
+}
+
+/// The owned, boxed form of an opaque abstract type.
+fn opaque(ty: &Ty) -> Ty {
+    match ty {
+        Ty::Abstract { name, args, .. } => Ty::Abstract {
+            name: name.clone(),
+            args: args.iter().map(untaken).collect(),
+            unboxed: false,
+            read_only: false,
+        },
+        other => other.clone(),
+    }
+}
+
 /// The generated name of a record or variant type.
 pub fn def_name(ty: &Ty) -> String {
+    if is_opaque(ty) {
+        let canonical = opaque(ty);
+        let Ty::Abstract { name, args, .. } = &canonical else { unreachable!("bug: opaque of a non-abstract") };
+        let mut out = format!("Abs_{}", sanitize(name));
+        if !args.is_empty() {
+            let _ = write!(out, "_{:08x}", fnv32(&canonical.to_string()));
+        }
+        return out;
+    }
     let canonical = match ty {
         Ty::Record { boxed: true, .. } => boxed_struct(ty),
         _ => untaken(ty),
@@ -129,15 +158,16 @@ pub fn is_plain(ty: &Ty) -> bool {
     }
 }
 
-/// Whether the representation of `ty` mentions the lifetime `'a` (function
-/// types bind their own).
+/// Whether the representation of `ty` mentions the lifetime `'a`.
 pub fn has_ref(ty: &Ty) -> bool {
     match ty {
         Ty::Record { boxed: true, read_only: true, .. } | Ty::Abstract { read_only: true, .. } => true,
         Ty::Tuple(items) => items.iter().any(has_ref),
         Ty::Record { fields, .. } => fields.iter().any(|(_, f)| has_ref(&f.ty)),
         Ty::Variant(alts) => alts.values().any(has_ref),
-        Ty::Abstract { args, .. } => args.iter().any(has_ref),
+        Ty::Abstract { args, .. } if !is_opaque(ty) => args.iter().any(has_ref),
+        // A function type binds its own lifetime unless it only gives views back.
+        Ty::Fun(a, b) => !has_ref(a) && has_ref(b),
         _ => false,
     }
 }
@@ -168,10 +198,7 @@ impl Types {
             Ty::Abstract { name, args, unboxed, .. } => match (name.as_str(), args.len(), unboxed) {
                 ("SysState", 0, false) => Ok(()),
                 ("WordArray", 1, false) => self.collect(&args[0]),
-                _ => Err(BackendError::Unsupported(format!(
-                    "abstract type `{ty}` has no Rust representation yet: the Rust backend knows `SysState` and \
-                     `WordArray a` (user abstract types are still to do, issue #6)"
-                ))),
+                _ => self.define(&opaque(ty)),
             },
             Ty::Var { .. } | Ty::Meta { .. } | Ty::Error => {
                 Err(BackendError::Bug(format!("type `{ty}` left in the monomorphic core IR")))
@@ -216,6 +243,7 @@ pub fn repr(ty: &Ty, lt: &str, depth: usize) -> String {
         Ty::Record { .. } | Ty::Variant(_) => with_lt(def_name(ty), ty),
         Ty::Abstract { name, args, read_only, .. } => {
             let base = match name.as_str() {
+                _ if is_opaque(ty) => def_name(ty),
                 "SysState" => "cdsl_rt::SysState".to_owned(),
                 _ => match args.first() {
                     Some(element) if *read_only => format!("[{}]", repr(&element.unbang(), lt, depth)),
@@ -229,15 +257,13 @@ pub fn repr(ty: &Ty, lt: &str, depth: usize) -> String {
                 base
             }
         }
-        Ty::Fun(a, b) => {
+        // A function type binds its own lifetime for views it takes (and
+        // gives back); a view it only gives back has the outer lifetime.
+        Ty::Fun(a, b) if has_ref(a) => {
             let inner = format!("'r{depth}");
-            let sig = format!("fn({}) -> {}", repr(a, &inner, depth + 1), repr(b, &inner, depth + 1));
-            if has_ref(a) || has_ref(b) {
-                format!("for<{inner}> {sig}")
-            } else {
-                sig
-            }
+            format!("for<{inner}> fn({}) -> {}", repr(a, &inner, depth + 1), repr(b, &inner, depth + 1))
         }
+        Ty::Fun(a, b) => format!("fn({}) -> {}", repr(a, lt, depth + 1), repr(b, lt, depth + 1)),
         Ty::Var { .. } | Ty::Meta { .. } | Ty::Error => unreachable!("bug: `{ty}` in the monomorphic core IR"),
     }
 }
@@ -254,6 +280,17 @@ pub fn field_repr(field: &Ty, lt: &str) -> String {
 /// The definition of one struct or enum, with its `Show` impl when it can
 /// be printed.
 pub fn definition(name: &str, def: &TypeDef, out: &mut String) {
+    if is_opaque(&def.ty) {
+        let _ = writeln!(out, "/// The abstract type `{}`: no native representation yet (issue #6).", def.ty);
+        let _ = writeln!(out, "pub struct {name} {{\n    _private: (),\n}}");
+        let _ = writeln!(out, "impl cdsl_rt::Show for {name} {{");
+        let _ = writeln!(
+            out,
+            "    fn show(&self, out: &mut String) {{\n        out.push_str(\"<{}>\");\n    }}\n}}",
+            def.ty
+        );
+        return;
+    }
     let generics = if has_ref(&def.ty) { "<'a>" } else { "" };
     let _ = writeln!(out, "/// `{}`", def.ty);
     let copy = match &def.ty {
