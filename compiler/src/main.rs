@@ -91,6 +91,8 @@ enum Engine {
     Update,
     /// Both, checking that they agree at every call.
     Both,
+    /// Through the Rust backend: generated Rust compiled by `rustc` and run.
+    Rust,
 }
 
 /// What `cdsl build` produces.
@@ -195,6 +197,18 @@ fn run(file: &std::path::Path, function: &str, arg: &str, engine: Engine, fuel: 
     };
     let library = cdsl_runtime::Library::default();
     let outcome = match engine {
+        Engine::Rust => {
+            return match cdsl::backend::rust::engine::run(&core, function, &value) {
+                Ok(result) => {
+                    let _ = writeln!(std::io::stdout(), "{result}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    let _ = writeln!(std::io::stderr(), "error: {error}");
+                    ExitCode::from(1)
+                }
+            };
+        }
         Engine::Value => {
             Interpreter::new(&core, &library).with_fuel(fuel).call(function, value, &mut cdsl_runtime::ValueStore)
         }

@@ -325,3 +325,20 @@ pick (o, b) = (first [U8] (o, 7 >> 1), first [Bool] (None, b && True))
 ";
     insta::assert_snapshot!("backend_rust_first", snapshot("first", source));
 }
+
+#[test]
+fn run_engine_rust_prints_what_the_value_engine_prints() {
+    let file = manifest().join("tests/backend_rust/records.cdsl");
+    let run = |engine: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_cdsl"))
+            .arg("run")
+            .arg(&file)
+            .args(["--fn", "roundtrip", "--arg", "(SysState, 41)", "--engine", engine])
+            .output()
+            .expect("cdsl runs");
+        assert!(output.status.success(), "{engine}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert_eq!(run("rust"), run("value"));
+    assert_eq!(run("rust"), "(<SysState>, 95, 82)\n");
+}

@@ -36,6 +36,7 @@
 //!   warning in [`Output::warnings`].
 
 mod abstracts;
+pub mod engine;
 mod names;
 mod types;
 
