@@ -24,7 +24,7 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// Parses, round-trips and type-checks one program; a description of the
 /// first problem otherwise.
 fn check(p: &GeneratedProgram) -> Result<(), String> {
-    let with_arg = format!("{}\nprogen_arg : {}\nprogen_arg = {}\n", p.source, p.arg_type, p.arg);
+    let with_arg = format!("{}\nprogen_arg : {}\nprogen_arg = {}\n", p.source, p.arg_value_type, p.arg_value);
     let mut sources = SourceMap::new();
     let file = sources.add("generated.cdsl", with_arg.as_str()).map_err(|e| format!("{e:?}"))?;
     let (mut module, errors) = parse_module(file, sources.text(file));
@@ -179,7 +179,7 @@ fn check_mistake(m: progen::Mistake, base: u64) -> Vec<String> {
 }
 
 /// `CDSL_PROGEN_DUMP=seed,seed,…` writes those programs to
-/// `$TMPDIR/progen_<seed>.cdsl` (with the argument in a comment at the top),
+/// `$TMPDIR/progen_<seed>.cdsl` (with the command to run it in a comment at the top),
 /// to run or check by hand; without it, this does nothing.
 #[test]
 fn dump_requested_programs() {
@@ -187,7 +187,7 @@ fn dump_requested_programs() {
     for seed in seeds.split(',').filter_map(|s| s.trim().parse::<u64>().ok()) {
         let p = progen::generate(seed);
         let path = std::env::temp_dir().join(format!("progen_{seed}.cdsl"));
-        let text = format!("-- entry {} : arg {} : {}\n{}", p.entry, p.arg, p.arg_type, p.source);
+        let text = format!("-- cdsl run progen_{seed}.cdsl --fn {} --arg '{}'\n{}", p.entry, p.arg, p.source);
         std::fs::write(&path, text).expect("writable temp dir");
         println!("wrote {}", path.display());
     }

@@ -24,14 +24,16 @@
 //! - **pure**: `main : A -> B` where `A` and `B` are *literal types* (below).
 //!   [`GeneratedProgram::arg`] is a literal of `A`.
 //! - **stateful**: `main : (SysState, A1, ..., An) -> (SysState, B1, ..., Bm)`
-//!   with n, m ≥ 1 and every `Ai`, `Bj` a literal type. The runner makes the
-//!   `SysState` itself; `arg` is the literal of the *rest* of the tuple: the
-//!   literal of `A1` when n = 1, else the tuple literal `(a1, ..., an)`. The
-//!   result is read the same way: the `SysState` is dropped by the runner and
-//!   the rest is the value (`b1`, or `(b1, ..., bm)`).
+//!   with n, m ≥ 1 and every `Ai`, `Bj` a literal type. `arg` is the tuple
+//!   literal `(SysState, a1, ..., an)`, `SysState` standing for a fresh
+//!   system state, as `cdsl run --arg` reads it (`compiler/src/interp/literal.rs`);
+//!   the result is `(<SysState>, b1, ..., bm)` as the interpreters print it.
 //!
-//! A runner tells the two apart by the parameter type alone: a tuple whose
-//! first component is `SysState` is stateful; nothing else mentions it.
+//! So `cdsl run FILE --fn main --arg "$arg"` runs a program as generated.
+//! [`GeneratedProgram::arg_value`] is `arg` without the state (`a1`, or
+//! `(a1, ..., an)`; all of `arg` for a pure entry) and
+//! [`GeneratedProgram::arg_value_type`] its type, which a CDSL constant can
+//! hold: `tests/progen.rs` type-checks `progen_arg : T` / `progen_arg = v`.
 //!
 //! Literal types are `U8` `U16` `U32` `U64` `Bool` `()`, tuples of literal
 //! types, unboxed records (declared `#{..}` synonyms) of literal types, and
@@ -109,10 +111,11 @@ pub const PRELUDE: &str = include_str!("../../../runtime/cdsl/prelude.cdsl");
 pub struct GeneratedProgram {
     pub source: String,
     pub entry: String,
+    /// The argument, for `cdsl run --arg` (see the convention above).
     pub arg: String,
-    /// The type `arg` is a literal of, as CDSL text (for a stateful entry,
-    /// the parameter type without its `SysState`).
-    pub arg_type: String,
+    /// `arg` without `SysState`, and its type, as CDSL text.
+    pub arg_value: String,
+    pub arg_value_type: String,
     /// The seed it was generated from: `generate(seed)` gives it back.
     pub seed: u64,
     /// The language features the program exercises, for coverage counts.
@@ -406,10 +409,9 @@ fn build(seed: u64, mistake: Option<Mistake>) -> GeneratedProgram {
         }
         i += 1;
     }
-    let arg = types::literal(&g.uni, &mut g.rng, &entry_param);
-    let arg_type = g.uni.show(&entry_param);
+    let (arg, arg_value, arg_value_type) = g.entry_arg(&entry_param);
     let source = g.print();
-    GeneratedProgram { source, entry: "main".to_owned(), arg, arg_type, seed, features: g.features }
+    GeneratedProgram { source, entry: "main".to_owned(), arg, arg_value, arg_value_type, seed, features: g.features }
 }
 
 impl Gen {
@@ -440,11 +442,29 @@ impl Gen {
         }
     }
 
+    /// The entry's argument for `cdsl run`, and the same without the
+    /// state with its type (`param` is the entry's parameter type).
+    fn entry_arg(&mut self, param: &Ty) -> (String, String, String) {
+        match param {
+            Ty::Tuple(items) if items.first() == Some(&Ty::Sys) => {
+                let rest = &items[1..];
+                let lits: Vec<String> = rest.iter().map(|t| types::literal(&self.uni, &mut self.rng, t)).collect();
+                let value = if lits.len() == 1 { lits[0].clone() } else { format!("({})", lits.join(", ")) };
+                let ty = self.uni.show(&Ty::tuple(rest.to_vec()));
+                (format!("(SysState, {})", lits.join(", ")), value, ty)
+            }
+            _ => {
+                let lit = types::literal(&self.uni, &mut self.rng, param);
+                (lit.clone(), lit, self.uni.show(param))
+            }
+        }
+    }
+
     /// The entry `main` and a few pool functions with random signatures.
-    /// Returns the type the entry's argument literal is written in.
+    /// Returns the entry's parameter type.
     fn plan_functions(&mut self) -> Ty {
         let stateful = self.rng.pct(70);
-        let (param, result, arg) = types::entry_signature(&self.uni, &mut self.rng, stateful);
+        let (param, result) = types::entry_signature(&self.uni, &mut self.rng, stateful);
         if stateful {
             self.feat(Feature::StatefulEntry);
         }
@@ -459,6 +479,7 @@ impl Gen {
             poly: None,
             body: None,
         });
+        let entry_param = self.fns[0].param.clone();
         for i in 1..=self.rng.range(0, 2) {
             let (param, result) = types::pool_signature(&self.uni, &mut self.rng);
             let fuel = self.rng.range(2, 3) as u32;
@@ -488,7 +509,7 @@ impl Gen {
                 body: None,
             });
         }
-        arg
+        entry_param
     }
 
     /// Adds a helper function to be generated later; returns its name.

@@ -545,23 +545,22 @@ pub(crate) fn literal(u: &Universe, rng: &mut Rng, ty: &Ty) -> String {
 // ---------------------------------------------------------------------------
 // Signatures.
 
-/// The entry's parameter and result types and the type its argument literal
-/// is written in (see the convention in `progen.rs`).
-pub(crate) fn entry_signature(u: &Universe, rng: &mut Rng, stateful: bool) -> (Ty, Ty, Ty) {
+/// The entry's parameter and result types (see the convention in
+/// `progen.rs`).
+pub(crate) fn entry_signature(u: &Universe, rng: &mut Rng, stateful: bool) -> (Ty, Ty) {
     if stateful {
         let args: Vec<Ty> = (0..rng.range(1, 3)).map(|_| u.literal_ty(rng, 1)).collect();
         let results: Vec<Ty> = (0..rng.range(1, 2)).map(|_| u.literal_ty(rng, 1)).collect();
-        let arg = Ty::tuple(args.clone());
         let param = Ty::Tuple(std::iter::once(Ty::Sys).chain(args).collect());
         let result = Ty::Tuple(std::iter::once(Ty::Sys).chain(results).collect());
-        (param, result, arg)
+        (param, result)
     } else {
         let arg = if rng.pct(50) {
             Ty::Tuple((0..rng.range(2, 3)).map(|_| u.literal_ty(rng, 1)).collect())
         } else {
             u.literal_ty(rng, 2)
         };
-        (arg.clone(), u.literal_ty(rng, 2), arg)
+        (arg, u.literal_ty(rng, 2))
     }
 }
 
