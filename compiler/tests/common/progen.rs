@@ -348,8 +348,8 @@ pub(crate) struct Gen {
     pub(crate) rng: Rng,
     pub(crate) uni: Universe,
     pub(crate) fns: Vec<FnDef>,
-    /// Constants: name, word type, value.
-    pub(crate) consts: Vec<(String, W, u64)>,
+    /// Constants: name, type (a literal type), value.
+    pub(crate) consts: Vec<(String, Ty, String)>,
     pub(crate) features: BTreeSet<Feature>,
     /// The function whose body is being generated.
     pub(crate) cur: usize,
@@ -436,9 +436,13 @@ impl Gen {
 
     fn plan_constants(&mut self) {
         for i in 0..self.rng.range(0, 1) {
-            let w = *self.rng.pick(&W::ALL);
-            let v = types::word_value(&mut self.rng, w);
-            self.consts.push((format!("k{i}"), w, v));
+            let ty = if self.rng.pct(70) {
+                Ty::Word(*self.rng.pick(&W::ALL))
+            } else {
+                self.uni.literal_ty(&mut self.rng, 1)
+            };
+            let v = types::literal(&self.uni, &mut self.rng, &ty);
+            self.consts.push((format!("k{i}"), ty, v));
         }
     }
 
@@ -538,8 +542,8 @@ impl Gen {
         out.push_str(PRELUDE);
         out.push_str("\n-- Generated.\n");
         self.uni.print_decls(&mut out);
-        for (name, w, v) in &self.consts {
-            let _ = write!(out, "\n{name} : {}\n{name} = {v}\n", w.name());
+        for (name, ty, v) in &self.consts {
+            let _ = write!(out, "\n{name} : {}\n{name} = {v}\n", self.uni.show(ty));
         }
         for f in &self.fns {
             out.push('\n');

@@ -248,7 +248,15 @@ impl Universe {
 
     /// Sometimes `ty` narrowed to some of its alternatives (a variant of
     /// values with two or more), else `ty`.
+    /// Variants inside tuples and `Option`/`R` payloads may be narrowed too
+    /// (docs/cdsl.md 8.12: the subtyping holds inside them).
     pub(crate) fn maybe_narrow(&self, rng: &mut Rng, ty: Ty) -> Ty {
+        let ty = match ty {
+            Ty::Tuple(ts) => return Ty::Tuple(ts.into_iter().map(|t| self.maybe_narrow(rng, t)).collect()),
+            Ty::Option(a) if rng.pct(50) => Ty::Option(Box::new(self.maybe_narrow(rng, *a))),
+            Ty::Res(a, e) if rng.pct(50) => Ty::Res(Box::new(self.maybe_narrow(rng, *a)), e),
+            t => t,
+        };
         let n = self.alts(&ty).len();
         if !matches!(ty, Ty::Sum(_) | Ty::Option(_) | Ty::Res(..)) || n < 2 || !self.is_value(&ty) || !rng.pct(60) {
             return ty;
@@ -266,7 +274,25 @@ impl Universe {
     /// A value of type `have` fits where `want` is expected (the same type,
     /// or some alternatives of it).
     pub(crate) fn fits(have: &Ty, want: &Ty) -> bool {
-        have == want || matches!(have, Ty::Narrow(base, _) if **base == *want)
+        match (have, want) {
+            _ if have == want => true,
+            (Ty::Narrow(base, _), _) => Self::fits(base, want),
+            (Ty::Tuple(hs), Ty::Tuple(ws)) => hs.len() == ws.len() && hs.iter().zip(ws).all(|(h, w)| Self::fits(h, w)),
+            (Ty::Option(h), Ty::Option(w)) => Self::fits(h, w),
+            (Ty::Res(h, he), Ty::Res(w, we)) => Self::fits(h, w) && Self::fits(he, we),
+            _ => false,
+        }
+    }
+
+    /// Has a narrowed variant somewhere inside.
+    pub(crate) fn is_narrowed(ty: &Ty) -> bool {
+        match ty {
+            Ty::Narrow(..) => true,
+            Ty::Tuple(ts) => ts.iter().any(Self::is_narrowed),
+            Ty::Option(a) => Self::is_narrowed(a),
+            Ty::Res(a, e) => Self::is_narrowed(a) || Self::is_narrowed(e),
+            _ => false,
+        }
     }
 
     /// The fields of a record type (boxed or unboxed).

@@ -33,34 +33,14 @@ impl Env {
 }
 
 fn expand(u: &Universe, path: String, ty: Ty, depth: u32, out: &mut Vec<(String, Ty)>) {
-    expand_as(u, path, ty, depth, true, false, out);
-}
-
-/// Pushes `path` (if `readable`) and the paths below it. `under_view`: read
-/// through a read-only view, where the checker gives a value holding an
-/// unboxed record a banged type that is neither the declared one nor
-/// escapable (/tmp/tc/bugs3/03), so such paths are left out; the words
-/// inside them read fine.
-fn expand_as(
-    u: &Universe,
-    path: String,
-    ty: Ty,
-    depth: u32,
-    readable: bool,
-    under_view: bool,
-    out: &mut Vec<(String, Ty)>,
-) {
-    if readable {
-        out.push((path.clone(), ty.clone()));
-    }
+    out.push((path.clone(), ty.clone()));
     if depth == 0 {
         return;
     }
     match &ty {
         Ty::Rec(i) if u.is_value(&ty) => {
             for (f, t) in &u.unboxed[*i].fields {
-                let ok = !under_view || !holds_record(u, t);
-                expand_as(u, format!("{path}.{f}"), t.clone(), depth - 1, ok, under_view, out);
+                expand(u, format!("{path}.{f}"), t.clone(), depth - 1, out);
             }
         }
         Ty::Bang(inner) => {
@@ -69,28 +49,16 @@ fn expand_as(
                     if mask & (1 << k) != 0 {
                         continue;
                     }
+                    // A field of a view is a view; a value is itself.
                     let viewed = match t {
                         Ty::Array(_) | Ty::Boxed(..) => t.clone().bang(),
                         _ => t.clone(),
                     };
-                    let ok = !holds_record(u, t);
-                    expand_as(u, format!("{path}.{f}"), viewed, depth - 1, ok, true, out);
+                    expand(u, format!("{path}.{f}"), viewed, depth - 1, out);
                 }
             }
         }
         _ => {}
-    }
-}
-
-/// Has an unboxed record somewhere inside.
-fn holds_record(u: &Universe, ty: &Ty) -> bool {
-    match ty {
-        Ty::Rec(_) | Ty::Anon(_) => true,
-        Ty::Tuple(ts) => ts.iter().any(|t| holds_record(u, t)),
-        Ty::Sum(_) | Ty::Option(_) | Ty::Res(..) | Ty::Narrow(..) => {
-            u.alts(ty).iter().any(|a| a.payload.iter().any(|t| holds_record(u, t)))
-        }
-        _ => false,
     }
 }
 
@@ -114,8 +82,17 @@ impl Gen {
             return format!("({e} : {})", self.uni.show(ty));
         }
         // Where the type is known, a narrower variant fits too.
-        let paths: Vec<String> =
+        let mut paths: Vec<String> =
             env.paths(&self.uni).into_iter().filter(|(_, t)| Universe::fits(t, ty)).map(|(p, _)| p).collect();
+        if ty.as_word().is_none() {
+            // Constants of other types read like variables (words have their own weight).
+            let consts = self.consts.iter().filter(|c| c.1 == *ty).map(|c| c.0.clone());
+            let consts: Vec<String> = consts.collect();
+            if !consts.is_empty() {
+                self.feat(Feature::Constant);
+            }
+            paths.extend(consts);
+        }
         // Compound forms nest only from depth 2, so most operands are
         // variables, fields and literals.
         let d = depth > 1;
@@ -236,7 +213,7 @@ impl Gen {
     }
 
     fn word(&mut self, w: W, env: &Env, depth: u32) -> String {
-        let consts: Vec<String> = self.consts.iter().filter(|c| c.1 == w).map(|c| c.0.clone()).collect();
+        let consts: Vec<String> = self.consts.iter().filter(|c| c.1 == Ty::Word(w)).map(|c| c.0.clone()).collect();
         let arrays: Vec<String> = env
             .paths(&self.uni)
             .into_iter()
@@ -472,7 +449,7 @@ impl Gen {
     /// Sometimes `ty` narrowed to some of its alternatives, for a typed `let`.
     pub(crate) fn narrow(&mut self, ty: Ty) -> Ty {
         let t = self.uni.maybe_narrow(&mut self.rng, ty);
-        if matches!(t, Ty::Narrow(..)) {
+        if Universe::is_narrowed(&t) {
             self.feat(Feature::VariantSubtyping);
         }
         t
