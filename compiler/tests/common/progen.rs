@@ -75,7 +75,11 @@
 //! functions defined after them, so the call graph is acyclic; loop bodies,
 //! fold and map bodies and function arguments are helper functions made on
 //! demand. Each program leans towards one theme (arrays, records, control,
-//! or none), so that every feature is common somewhere.
+//! or none), so that every feature is common somewhere. Beyond the brief's
+//! list, programs also use variants narrowed to some alternatives where the
+//! whole is expected (`let x : <Some U8> = …`), constants of literal types,
+//! polymorphic functions with explicit and inferred instances, and in some
+//! functions one shadowed name `ex` for every `SysState`.
 //!
 //! [`generate_with_mistake`] makes the same programs with one deliberate
 //! linear-typing error (`mistakes`), which the checker must reject.

@@ -635,7 +635,10 @@ impl Gen {
                 let cands: Vec<usize> = (0..c.slots.len())
                     .filter(|&s| c.slots[s].live && c.slots[s].ty == *t && !obs.contains(&c.slots[s].name))
                     .collect();
-                let s = *self.rng.pick(&cands_or_none(cands)?);
+                if cands.is_empty() {
+                    return None;
+                }
+                let s = *self.rng.pick(&cands);
                 c.consume(s);
                 Some(c.slots[s].name.clone())
             }
@@ -883,14 +886,6 @@ impl Gen {
         self.feat(Feature::LinearLet);
         let binding = format!("{} : {} = ({inner})", pat.text, self.uni.show(&ty));
         self.then_let(binding, outer, result, fuel, ind)
-    }
-}
-
-fn cands_or_none(v: Vec<usize>) -> Option<Vec<usize>> {
-    if v.is_empty() {
-        None
-    } else {
-        Some(v)
     }
 }
 
