@@ -121,7 +121,13 @@ fn generated_programs_are_well_typed_and_cover_every_feature() {
             thin.push(format!("{f:?} ({share:.1}%)"));
         }
     }
-    assert!(thin.is_empty(), "features in fewer than 5% of programs: {}", thin.join(", "));
+    // A share means little on a handful of programs (a quick run with a
+    // small CDSL_PROGEN_CASES).
+    if cases >= 500 {
+        assert!(thin.is_empty(), "features in fewer than 5% of programs: {}", thin.join(", "));
+    } else {
+        println!("(too few programs to check feature shares)");
+    }
 }
 
 /// Programs with one deliberate linear-typing mistake (`progen::Mistake`)
