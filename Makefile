@@ -4,7 +4,7 @@ CARGO ?= cargo
 CDSL := target/release/cdsl
 EXAMPLES := $(sort $(wildcard fs-examples/cdsl/*.cdsl))
 
-.PHONY: all deps build run test lint fuzz bench
+.PHONY: all deps build run test lint fuzz soak bench
 
 all: build
 
@@ -30,6 +30,11 @@ lint: deps
 fuzz: deps
 	CDSL_FUZZ_CASES=100000 $(CARGO) test --release -p cdsl --test no_panic -- --nocapture
 	CDSL_TYPECK_FUZZ_CASES=100000 $(CARGO) test --release -p cdsl --test typeck_no_panic -- --nocapture
+
+# Long runs of the generated-program tests: 50,000 random well-typed programs
+# type-checked, and run on both engines.
+soak: deps
+	CDSL_PROGEN_CASES=50000 $(CARGO) test --release -p cdsl --test progen --test engines_generated -- --nocapture
 
 # Throughput and ratio benchmarks (numbers are printed, not asserted).
 bench: deps
