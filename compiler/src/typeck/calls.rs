@@ -44,7 +44,12 @@ impl CallGraph {
                     let from = path.iter().position(|n| n == callee).unwrap_or(0);
                     let mut cycle: Vec<String> = path[from..].iter().map(|s| s.to_string()).collect();
                     cycle.push(callee.clone());
-                    errors.push(TypeError::new(TypeErrorKind::Recursion { cycle }, *span));
+                    // Each cycle once, however many calls close it.
+                    let already =
+                        errors.iter().any(|e| matches!(&e.kind, TypeErrorKind::Recursion { cycle: c } if *c == cycle));
+                    if !already {
+                        errors.push(TypeError::new(TypeErrorKind::Recursion { cycle }, *span));
+                    }
                 }
                 Some(Visit::Done) => {}
                 None => self.visit(callee, state, path, errors),

@@ -42,6 +42,8 @@ pub struct FnChecker<'e, 'a> {
     /// Results of observations, which must be escapable: (type, observed
     /// variable, where it is observed, the observing expression).
     pub(super) escape_checks: Vec<(Ty, String, Span, Span)>,
+    /// Upcasts of words not yet known: (source type, target, where).
+    pub(super) upcasts: Vec<(Ty, crate::typeck::types::Prim, Span)>,
     kind_checks: Vec<KindCheck>,
 }
 
@@ -57,6 +59,7 @@ impl<'e, 'a> FnChecker<'e, 'a> {
             literals: Vec::new(),
             inferred_args: Vec::new(),
             escape_checks: Vec::new(),
+            upcasts: Vec::new(),
             kind_checks: Vec::new(),
         }
     }
@@ -83,7 +86,22 @@ impl<'e, 'a> FnChecker<'e, 'a> {
     /// Checks what could only be checked once every unknown was solved:
     /// literal ranges and the kinds of instantiated type variables.
     pub fn finish(&mut self) {
+        // A literal whose only constraint is an upcast takes the target type;
+        // one fixed elsewhere must be no wider than the target.
+        let upcasts = std::mem::take(&mut self.upcasts);
+        for (from, to, span) in &upcasts {
+            if self.metas.unsolved(from) {
+                self.unify(&Ty::Prim(*to), from, *span);
+            }
+        }
         self.metas.default_integrals();
+        for (from, to, span) in upcasts {
+            if let Ty::Prim(p) = self.metas.zonk(&from) {
+                if p.bits() > to.bits() {
+                    self.error(TypeErrorKind::BadUpcast { from: format!("{p:?}"), to: format!("{to:?}") }, span);
+                }
+            }
+        }
         for (ty, value, span) in std::mem::take(&mut self.literals) {
             if let Ty::Prim(p) = self.metas.zonk(&ty) {
                 if p.max_value().is_some_and(|max| value > max) {

@@ -50,6 +50,10 @@ impl FnChecker<'_, '_> {
                 _ => self.infer_and_unify(e, &expected),
             },
             ExprKind::Upcast(inner) => self.upcast(inner, &expected, span),
+            ExprKind::Unary(UnOp::Complement, operand) if self.is_word(&expected) => {
+                let operand = self.check(operand, &expected);
+                typed::Expr::new(T::Unary(UnOp::Complement, Box::new(operand)), expected, span)
+            }
             // The expected result can fix the function's unknowns before the
             // argument is checked: `id (Some 5)` where an `Option U32` is due.
             ExprKind::App(f, arg) => {
@@ -377,8 +381,10 @@ impl FnChecker<'_, '_> {
         let from = self.metas.zonk(&inner.ty);
         match (&from, expected) {
             (Ty::Prim(a), Ty::Prim(b)) if a.is_word() && b.is_word() && a.bits() <= b.bits() => {}
+            // A literal's word type is not decided here: it must only turn
+            // out no wider than the target, which is checked at the end.
             (Ty::Meta { id, .. }, Ty::Prim(b)) if self.metas.is_integral(*id) && b.is_word() => {
-                self.unify(expected, &from, span);
+                self.upcasts.push((from.clone(), *b, span));
             }
             (Ty::Error, _) | (_, Ty::Error) => {}
             _ => self.error(TypeErrorKind::BadUpcast { from: from.to_string(), to: expected.to_string() }, span),
