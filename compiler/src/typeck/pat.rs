@@ -12,6 +12,9 @@ impl FnChecker<'_, '_> {
     /// Binds the variables of a whole pattern (of a `let`, an alternative or
     /// a parameter), each of which may be named only once.
     pub fn bind_top_pattern(&mut self, pat: &ast::Pat, ty: &Ty) -> typed::Pat {
+        if matches!(pat.kind, PatKind::Var(_) | PatKind::Wildcard) {
+            return self.bind_pattern(pat, ty);
+        }
         let mut names: Vec<&ast::Ident> = Vec::new();
         collect_names(pat, &mut names);
         for (i, name) in names.iter().enumerate() {
@@ -190,6 +193,10 @@ impl FnChecker<'_, '_> {
     /// Reports the first value of type `ty` that none of `pats` matches.
     /// Patterns already reported as ill-typed are not judged again.
     pub fn check_exhaustive(&mut self, ty: &Ty, pats: &[&ast::Pat], span: Span, coverage: Coverage) {
+        // The common case, a variable or `_`, covers everything at once.
+        if pats.iter().any(|p| matches!(p.kind, PatKind::Var(_) | PatKind::Wildcard)) {
+            return;
+        }
         let ty = self.metas.zonk(ty);
         if ty == Ty::Error || self.errors.iter().any(|e| pats.iter().any(|p| within(e.span, p.span))) {
             return;
