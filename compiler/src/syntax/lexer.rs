@@ -27,6 +27,11 @@ pub enum LexErrorKind {
 pub enum Token {
     #[token("{-", block_comment)]
     BlockComment,
+    /// Ends an item in a batch of items handed to the parser at once. Only
+    /// the parser driver makes it: in source text its character (the ASCII
+    /// unit separator) is an error.
+    #[token("\u{1f}", not_in_source)]
+    ItemEnd,
 
     // Keywords.
     #[token("let")]
@@ -155,6 +160,11 @@ pub enum Token {
     Shl,
     #[token(">>")]
     Shr,
+}
+
+/// The item separator the parser driver inserts is an error in source text.
+fn not_in_source(_: &mut logos::Lexer<Token>) -> FilterResult<(), LexErrorKind> {
+    FilterResult::Error(LexErrorKind::UnexpectedChar)
 }
 
 /// Skips a `{- ... -}` comment, which may nest, or reports it unterminated.
@@ -292,7 +302,13 @@ pub fn lex(source: &str) -> (Vec<Spanned>, Vec<LexError>) {
 
 /// The tokens and errors of a file in source order, lexed as they are asked for.
 pub fn stream(source: &str) -> impl Iterator<Item = Result<Spanned, LexError>> + '_ {
+    stream_from(source, 0)
+}
+
+/// The tokens and errors of `source` from byte `start` on (a token boundary).
+pub fn stream_from(source: &str, start: usize) -> impl Iterator<Item = Result<Spanned, LexError>> + '_ {
     let mut lexer = Token::lexer(source);
+    lexer.bump(start);
     let mut stopped = false;
     std::iter::from_fn(move || {
         if stopped {
@@ -323,6 +339,7 @@ impl fmt::Display for Token {
             Token::Char(_) => f.write_str("a character literal"),
             Token::Str(_) => f.write_str("a string literal"),
             Token::BlockComment => f.write_str("a comment"),
+            Token::ItemEnd => f.write_str("the end of the item"),
             other => write!(f, "`{}`", other.fixed_text().unwrap_or("?")),
         }
     }
@@ -390,7 +407,8 @@ impl Token {
             | Token::Int(_)
             | Token::Char(_)
             | Token::Str(_)
-            | Token::BlockComment => return None,
+            | Token::BlockComment
+            | Token::ItemEnd => return None,
         })
     }
 }
@@ -444,6 +462,13 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn the_item_separator_is_an_error_in_source() {
+        let (tokens, errors) = lex("a \u{1f} b");
+        assert_eq!(tokens.len(), 2);
+        assert_eq!(errors, vec![LexError { kind: LexErrorKind::UnexpectedChar, start: 2, end: 3 }]);
     }
 
     #[test]

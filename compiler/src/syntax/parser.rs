@@ -7,69 +7,145 @@
 use crate::source::{FileId, Span};
 use crate::syntax::ast::*;
 use crate::syntax::errors::{SyntaxError, SyntaxErrorKind};
-use crate::syntax::grammar::ItemParser;
+use crate::syntax::grammar::{ItemParser, ItemsParser};
 use crate::syntax::lexer::{self, LexError, Spanned, Token};
 use lalrpop_util::ParseError;
 
 /// Parses one file. Every item that parses is returned, whatever else fails.
 ///
-/// Lexing and parsing go item by item: only one item's tokens are held at a
-/// time, however large the file.
+/// Lexing and parsing go item by item, so only a bounded batch of items'
+/// tokens is held at a time, however large the file. Well-formed items are
+/// parsed in batches (sparing the parser's per-call set-up); a batch with an
+/// error is parsed again item by item, for precise, independent errors.
 pub fn parse_module(file: FileId, source: &str) -> (Module, Vec<SyntaxError>) {
-    let parser = ItemParser::new();
-    let mut items = Vec::new();
-    let mut errors = Vec::new();
+    let mut driver = Driver {
+        file,
+        source,
+        item_parser: ItemParser::new(),
+        items_parser: ItemsParser::new(),
+        items: Vec::new(),
+        errors: Vec::new(),
+        batch: Vec::new(),
+        batch_chunks: Vec::new(),
+        previous_cut_short: false,
+    };
     let mut stream = lexer::stream(source).peekable();
-    let mut chunk: Vec<Spanned> = Vec::new();
     // A malformed token belongs to the items on both sides of it: the text
     // between two items is owned by both.
     let mut lex_error_in_chunk = false;
     let mut lex_error_since_last_token = false;
-    let mut previous_cut_short = false;
     loop {
-        // Gather one item: tokens up to the next one in column 1.
+        // Gather one item, straight into the batch: tokens up to the next one
+        // in column 1.
+        let first = driver.batch.len();
         while let Some(next) = stream.peek() {
             match next {
-                Ok(token) if token.at_line_start && !chunk.is_empty() => break,
+                Ok(token) if token.at_line_start && driver.batch.len() > first => break,
                 Ok(_) => {
                     if let Some(Ok(token)) = stream.next() {
-                        chunk.push(token);
+                        driver.batch.push(token);
                     }
                     lex_error_since_last_token = false;
                 }
                 Err(_) => {
                     if let Some(Err(error)) = stream.next() {
-                        errors.push(lex_error(file, source, &error));
+                        driver.errors.push(lex_error(file, source, &error));
                     }
                     lex_error_in_chunk = true;
                     lex_error_since_last_token = true;
                 }
             }
         }
-        if chunk.is_empty() {
+        if driver.batch.len() == first {
             break;
         }
         let next_item = match stream.peek() {
             Some(Ok(token)) => Some((token.start, token.end)),
             _ => None,
         };
-        let cut_short = std::mem::take(&mut previous_cut_short);
         // A malformed token was already reported; parsing around it would
         // only add a second, confusing error for the same place.
-        if !std::mem::replace(&mut lex_error_in_chunk, lex_error_since_last_token) {
-            match parse_item(&parser, file, &mut chunk, next_item, cut_short) {
-                ItemOutcome::Parsed(item) => items.push(item),
-                ItemOutcome::Failed(error) => {
-                    previous_cut_short = matches!(error.kind, SyntaxErrorKind::ItemCutShort { .. });
-                    errors.push(error);
-                }
-                ItemOutcome::Skipped => {}
-            }
-        }
-        chunk.clear();
+        let has_lex_error = std::mem::replace(&mut lex_error_in_chunk, lex_error_since_last_token);
+        driver.chunk(first, next_item, has_lex_error);
     }
-    errors.sort_by_key(|e| e.span.start);
-    (Module { items }, errors)
+    driver.flush();
+    driver.errors.sort_by_key(|e| e.span.start);
+    (Module { items: driver.items }, driver.errors)
+}
+
+/// Items parsed at once, at most.
+const BATCH: usize = 256;
+
+struct Driver<'s> {
+    file: FileId,
+    source: &'s str,
+    item_parser: ItemParser,
+    items_parser: ItemsParser,
+    items: Vec<Item>,
+    errors: Vec<SyntaxError>,
+    /// Tokens of well-formed-looking items waiting to be parsed, each item
+    /// ended by `Token::ItemEnd`; then the item being gathered.
+    batch: Vec<Spanned>,
+    /// Each waiting item's byte range and the head of the item after it.
+    batch_chunks: Vec<(usize, usize, Option<(usize, usize)>)>,
+    previous_cut_short: bool,
+}
+
+impl Driver<'_> {
+    /// Deals with the item whose tokens are `batch[first..]`.
+    fn chunk(&mut self, first: usize, next_item: Option<(usize, usize)>, has_lex_error: bool) {
+        let item = &self.batch[first..];
+        let looks_like_item = can_start_item(&item[0].token) && keyword_as_name(item).is_none();
+        if has_lex_error || !looks_like_item {
+            // Handled alone, after everything before it.
+            let mut chunk = self.batch.split_off(first);
+            self.flush();
+            let cut_short = std::mem::take(&mut self.previous_cut_short);
+            if !has_lex_error {
+                self.outcome(parse_item(&self.item_parser, self.file, &mut chunk, next_item, cut_short));
+            }
+            return;
+        }
+        self.previous_cut_short = false;
+        let (start, end) = (item[0].start, item[item.len() - 1].end);
+        self.batch.push(Spanned { token: Token::ItemEnd, start: end, end, at_line_start: false });
+        self.batch_chunks.push((start, end, next_item));
+        if self.batch_chunks.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn outcome(&mut self, outcome: ItemOutcome) {
+        match outcome {
+            ItemOutcome::Parsed(item) => self.items.push(item),
+            ItemOutcome::Failed(error) => {
+                self.previous_cut_short = matches!(error.kind, SyntaxErrorKind::ItemCutShort { .. });
+                self.errors.push(error);
+            }
+            ItemOutcome::Skipped => {}
+        }
+    }
+
+    /// Parses the waiting items: all at once, or, if that fails, one by one.
+    fn flush(&mut self) {
+        if self.batch_chunks.is_empty() {
+            return;
+        }
+        let chunks = std::mem::take(&mut self.batch_chunks);
+        // Drained, not taken: the buffer keeps its capacity for the next batch.
+        let triples = self.batch.drain(..).map(|t| Ok::<_, SyntaxError>((t.start, t.token, t.end)));
+        if let Ok(items) = self.items_parser.parse(self.file, triples) {
+            self.items.extend(items);
+            return;
+        }
+        // Rare: lex the failed batch's items again and parse each alone.
+        for (start, end, next_item) in chunks {
+            let mut chunk: Vec<Spanned> =
+                lexer::stream_from(self.source, start).map_while(Result::ok).take_while(|t| t.start < end).collect();
+            let cut_short = std::mem::take(&mut self.previous_cut_short);
+            self.outcome(parse_item(&self.item_parser, self.file, &mut chunk, next_item, cut_short));
+        }
+    }
 }
 
 enum ItemOutcome {
