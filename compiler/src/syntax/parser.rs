@@ -73,6 +73,14 @@ pub fn parse_module(file: FileId, source: &str) -> (Module, Vec<SyntaxError>) {
     (Module { items: driver.items }, driver.errors)
 }
 
+/// An item waiting in the batch: its byte range, and the head of the item
+/// after it (for an error that the next item cuts this one short).
+struct Waiting {
+    start: usize,
+    end: usize,
+    next_item: Option<(usize, usize)>,
+}
+
 /// Items parsed at once, at most.
 const BATCH: usize = 256;
 
@@ -86,8 +94,8 @@ struct Driver<'s> {
     /// Tokens of well-formed-looking items waiting to be parsed, each item
     /// ended by `Token::ItemEnd`; then the item being gathered.
     batch: Vec<Spanned>,
-    /// Each waiting item's byte range and the head of the item after it.
-    batch_chunks: Vec<(usize, usize, Option<(usize, usize)>)>,
+    /// The waiting items.
+    batch_chunks: Vec<Waiting>,
     previous_cut_short: bool,
 }
 
@@ -109,7 +117,7 @@ impl Driver<'_> {
         self.previous_cut_short = false;
         let (start, end) = (item[0].start, item[item.len() - 1].end);
         self.batch.push(Spanned { token: Token::ItemEnd, start: end, end, at_line_start: false });
-        self.batch_chunks.push((start, end, next_item));
+        self.batch_chunks.push(Waiting { start, end, next_item });
         if self.batch_chunks.len() >= BATCH {
             self.flush();
         }
@@ -139,7 +147,7 @@ impl Driver<'_> {
             return;
         }
         // Rare: lex the failed batch's items again and parse each alone.
-        for (start, end, next_item) in chunks {
+        for Waiting { start, end, next_item } in chunks {
             let mut chunk: Vec<Spanned> =
                 lexer::stream_from(self.source, start).map_while(Result::ok).take_while(|t| t.start < end).collect();
             let cut_short = std::mem::take(&mut self.previous_cut_short);
