@@ -242,37 +242,39 @@ fn parse_error(
     }
 }
 
-/// One element of an application spine, remembering whether it was a
-/// constructor written bare (not parenthesised), which takes the rest of the
-/// spine as its arguments.
-pub struct Piece {
-    pub expr: Expr,
-    pub bare_con: bool,
+/// `(e)`: parentheses leave no node, but a nullary constructor written in
+/// them keeps them in its span, which is how `spine` tells `(A) x` (apply
+/// `A`) from `A x` (construct with `x`).
+pub fn parenthesised(e: Expr, span: Span) -> Expr {
+    match &e.kind {
+        ExprKind::Con { args, .. } if args.is_empty() => Expr { span, ..e },
+        _ => e,
+    }
 }
 
-impl Piece {
-    pub fn wrap(kind: ExprKind, span: Span) -> Piece {
-        Piece { expr: Expr::new(kind, span), bare_con: false }
-    }
+/// A constructor written bare (not parenthesised): it takes the rest of the
+/// spine as its arguments.
+fn is_bare_con(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Con { tag, args } if args.is_empty() && tag.span == e.span)
 }
 
 /// Builds `f a b` as `App(App(f, a), b)`, except that the first bare
 /// constructor takes everything after it as arguments: `f Some x` is
 /// `f (Some x)` and `Pair a b` is a constructor with two arguments.
-pub fn spine(first: Piece, rest: Vec<Piece>) -> Expr {
+pub fn spine(first: Expr, rest: Vec<Expr>) -> Expr {
     let mut pieces = rest.into_iter();
-    let mut head = if first.bare_con { absorb(first.expr, pieces.by_ref()) } else { first.expr };
+    let mut head = if is_bare_con(&first) { absorb(first, pieces.by_ref()) } else { first };
     while let Some(piece) = pieces.next() {
-        let arg = if piece.bare_con { absorb(piece.expr, pieces.by_ref()) } else { piece.expr };
+        let arg = if is_bare_con(&piece) { absorb(piece, pieces.by_ref()) } else { piece };
         let span = head.span.to(arg.span);
         head = Expr::new(ExprKind::App(Box::new(head), Box::new(arg)), span);
     }
     head
 }
 
-fn absorb(con: Expr, rest: &mut impl Iterator<Item = Piece>) -> Expr {
+fn absorb(con: Expr, rest: &mut impl Iterator<Item = Expr>) -> Expr {
     let ExprKind::Con { tag, mut args } = con.kind else { unreachable!("bug: only constructors are bare") };
-    args.extend(rest.map(|p| p.expr));
+    args.extend(rest);
     let span = args.last().map_or(con.span, |last| con.span.to(last.span));
     Expr::new(ExprKind::Con { tag, args }, span)
 }
