@@ -19,4 +19,12 @@ for file in "$@"; do
 done
 rm -f /tmp/cdsl-run.$$
 echo "checked $((ok + failed)) programs: $ok ok, $failed failed (parsed and linearly type-checked)"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] || exit 1
+
+# The same program on both semantics, checked call by call, then compiled.
+demo=compiler/benches/engines/checksum.cdsl
+echo
+echo "running $demo on value and update semantics (checked against each other):"
+"$cdsl" run "$demo" --fn main --arg '(SysState, 4096)' --engine both || exit 1
+echo "and compiled to Rust:"
+"$cdsl" run "$demo" --fn main --arg '(SysState, 4096)' --engine rust
