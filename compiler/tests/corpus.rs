@@ -23,12 +23,16 @@
 //!
 //! Every file is checked and all problems are reported together at the end.
 
+#[path = "common/corpus_kit.rs"]
+#[macro_use]
+mod corpus_kit;
+
 use cdsl::diagnostics::{render_to_string, Diagnostic};
-use cdsl::source::{FileId, SourceMap};
+use cdsl::source::SourceMap;
 use cdsl::syntax::ast::Module;
 use cdsl::syntax::{erase, loader, parse_module, pretty};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use corpus_kit::{indent, run_folder};
+use std::path::Path;
 
 #[test]
 fn pass_programs_load_and_round_trip() {
@@ -40,52 +44,11 @@ fn fail_programs_report_exactly_their_marked_diagnostics() {
     run_folder("tests/syntax/fail", check_fail);
 }
 
-/// Runs `check` on every `.cdsl` file of `folder` (relative to the crate,
-/// which is where cargo runs integration tests, so rendered paths are stable),
-/// in name order, and fails once at the end listing every file that failed.
-fn run_folder(folder: &str, check: fn(&Path) -> Result<(), String>) {
-    let files = cdsl_files(Path::new(folder));
-    assert!(!files.is_empty(), "no .cdsl files in {folder}");
-    let mut failures = Vec::new();
-    for file in &files {
-        // A snapshot mismatch panics inside insta; catch it so the remaining
-        // files are still checked.
-        let outcome = catch_unwind(AssertUnwindSafe(|| check(file)));
-        let problem = match outcome {
-            Ok(Ok(())) => continue,
-            Ok(Err(problem)) => problem,
-            Err(panic) => panic_text(panic),
-        };
-        failures.push(format!("{}:\n{}", file.display(), indent(&problem)));
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} files in {folder} failed:\n\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n\n")
-    );
-}
-
-fn cdsl_files(folder: &Path) -> Vec<PathBuf> {
-    let entries = std::fs::read_dir(folder).unwrap_or_else(|e| panic!("cannot read {}: {e}", folder.display()));
-    let mut files: Vec<PathBuf> = entries
-        .map(|entry| entry.unwrap_or_else(|e| panic!("cannot list {}: {e}", folder.display())).path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "cdsl"))
-        .collect();
-    files.sort();
-    files
-}
-
 fn load(path: &Path) -> Result<(SourceMap, loader::Program, Vec<Diagnostic>), String> {
     let mut sources = SourceMap::new();
     let (program, errors) = loader::load(&mut sources, path).map_err(|e| format!("cannot read: {}", e.reason))?;
     let diagnostics = errors.iter().map(|e| e.to_diagnostic()).collect();
     Ok((sources, program, diagnostics))
-}
-
-fn stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------- pass
@@ -97,7 +60,7 @@ fn check_pass(path: &Path) -> Result<(), String> {
     }
     let mut problems = Vec::new();
     for loaded in &program.modules {
-        if let Some(marker) = markers_in(&sources, loaded.file).first() {
+        if let Some(marker) = corpus_kit::markers_in(&sources, loaded.file).first() {
             problems.push(format!(
                 "{}: an error marker on line {} (move the file to fail/)",
                 loaded.path.display(),
@@ -113,7 +76,7 @@ fn check_pass(path: &Path) -> Result<(), String> {
     }
     let source = sources.text(program.modules[0].file);
     let printed = pretty::module(&program.modules[0].module);
-    snapshot(path, "pretty-printed", &format!("----- SOURCE\n{source}\n----- PRETTY\n{printed}"));
+    snapshot_below_source!(path, "pretty-printed", source, "PRETTY", &printed);
     Ok(())
 }
 
@@ -170,119 +133,17 @@ fn check_fail(path: &Path) -> Result<(), String> {
     }
     let rendered = render_to_string(&sources, &diagnostics);
 
-    let mut markers: Vec<Marker> = Vec::new();
+    let mut markers = Vec::new();
     for loaded in &program.modules {
-        markers.extend(markers_in(&sources, loaded.file));
+        markers.extend(corpus_kit::markers_in(&sources, loaded.file));
     }
-    let mut unmatched: Vec<String> = markers
-        .iter()
-        .filter(|m| m.text.is_empty())
-        .map(|m| format!("the marker on line {} of {} has no text", m.line, sources.name(m.file)))
-        .collect();
-    for diagnostic in &diagnostics {
-        let at = Place::of(&sources, diagnostic);
-        match markers.iter().position(|m| !m.used && m.matches(&at, &diagnostic.title)) {
-            Some(index) => markers[index].used = true,
-            None => unmatched.push(format!("unmarked diagnostic at {}: {}", at.describe(&sources), diagnostic.title)),
-        }
-    }
-    for marker in markers.iter().filter(|m| !m.used) {
-        unmatched.push(format!(
-            "no diagnostic for the marker on line {} of {}: `{}`",
-            marker.line,
-            sources.name(marker.file),
-            marker.text
-        ));
-    }
-    if !unmatched.is_empty() {
-        return Err(format!("{}\nrendered diagnostics:\n{}", unmatched.join("\n"), indent(&rendered)));
+    let problems = corpus_kit::mismatches(&sources, &markers, &diagnostics);
+    if !problems.is_empty() {
+        return Err(format!("{}\nrendered diagnostics:\n{}", problems.join("\n"), indent(&rendered)));
     }
     let source = sources.text(program.modules[0].file);
-    snapshot(path, "diagnostics for", &format!("----- SOURCE\n{source}\n----- DIAGNOSTICS\n{rendered}"));
+    snapshot_below_source!(path, "diagnostics for", source, "DIAGNOSTICS", &rendered);
     Ok(())
 }
 
-/// Where a diagnostic's primary span starts.
-struct Place {
-    file: FileId,
-    line: usize,
-    col: usize,
-}
-
-impl Place {
-    fn of(sources: &SourceMap, diagnostic: &Diagnostic) -> Place {
-        let span = diagnostic.primary.span;
-        let (line, col) = sources.line_col(span.file, span.start);
-        Place { file: span.file, line, col }
-    }
-
-    fn describe(&self, sources: &SourceMap) -> String {
-        format!("{}:{}:{}", sources.name(self.file), self.line, self.col)
-    }
-}
-
-/// An expected diagnostic written in a source file.
-struct Marker {
-    file: FileId,
-    /// The 1-based line the marker is written on.
-    line: usize,
-    /// The 1-based line it points into.
-    target: usize,
-    /// The 1-based column of its first caret.
-    col: usize,
-    text: String,
-    used: bool,
-}
-
-impl Marker {
-    fn matches(&self, at: &Place, title: &str) -> bool {
-        // `--` occupies columns 1 and 2, so a caret in column 3 also marks them.
-        let column = at.col == self.col || (self.col == 3 && at.col < 3);
-        self.file == at.file && at.line == self.target && column && title.contains(&self.text)
-    }
-}
-
-/// Reads the markers of one file: comment lines `--   ^^^ text`.
-fn markers_in(sources: &SourceMap, file: FileId) -> Vec<Marker> {
-    let mut markers = Vec::new();
-    let mut target = 0;
-    for (index, line) in sources.text(file).lines().enumerate() {
-        let rest = line.strip_prefix("--").unwrap_or("");
-        let spaces = rest.len() - rest.trim_start_matches(' ').len();
-        let after_spaces = &rest[spaces..];
-        if !after_spaces.starts_with('^') {
-            target = index + 1;
-            continue;
-        }
-        let text = after_spaces.trim_start_matches('^').trim().to_owned();
-        markers.push(Marker { file, line: index + 1, target, col: 2 + spaces + 1, text, used: false });
-    }
-    markers
-}
-
 // ---------------------------------------------------------------- helpers
-
-/// Snapshots `text` under the file's stem, noting which file it came from.
-fn snapshot(path: &Path, what: &str, text: &str) {
-    let name = stem(path);
-    insta::with_settings!({
-        description => format!("{what} {}", path.display()),
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(name, text);
-    });
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|line| format!("    {line}")).collect::<Vec<_>>().join("\n")
-}
-
-fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
-    match panic.downcast::<String>() {
-        Ok(text) => *text,
-        Err(panic) => match panic.downcast::<&str>() {
-            Ok(text) => (*text).to_owned(),
-            Err(_) => "panicked".to_owned(),
-        },
-    }
-}

@@ -6,7 +6,7 @@
 //!   errors (and carry no error markers).
 //! - `fail/*.cdsl` must load without syntax errors and be rejected by the type
 //!   checker with exactly the errors written in the file as markers below the
-//!   offending line (see `common/typing_markers.rs`):
+//!   offending line (see `common/corpus_kit.rs`):
 //!
 //!   ```text
 //!   dup x = (x, x)
@@ -20,15 +20,16 @@
 //! A third test checks the marker checker itself, so a harness that matched
 //! nothing cannot pass silently.
 
-#[path = "common/typing_markers.rs"]
-mod typing_markers;
+#[path = "common/corpus_kit.rs"]
+#[macro_use]
+mod corpus_kit;
 
 use cdsl::diagnostics::{render_to_string, Diagnostic};
 use cdsl::source::SourceMap;
 use cdsl::syntax::loader;
 use cdsl::typeck::errors::TypeError;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use corpus_kit::{indent, run_folder};
+use std::path::Path;
 
 #[test]
 fn pass_programs_type_check() {
@@ -51,7 +52,7 @@ fn markers_must_match_errors_exactly() {
         let module = cdsl::syntax::parse_module(file, sources.text(file)).0;
         let errors = cdsl::typeck::check_program(&[&module]).err().unwrap_or_default();
         let diagnostics: Vec<Diagnostic> = errors.iter().map(|e| e.to_diagnostic()).collect();
-        typing_markers::mismatches(&sources, &typing_markers::markers_in(&sources, file), &diagnostics).len()
+        corpus_kit::mismatches(&sources, &corpus_kit::markers_in(&sources, file), &diagnostics).len()
     };
     assert_eq!(problems("--                              ^ is used twice\n"), 0);
     assert_eq!(problems("--                             ^ is used twice\n"), 2, "wrong column");
@@ -62,43 +63,6 @@ fn markers_must_match_errors_exactly() {
     assert_eq!(problems(surplus), 1, "a marker without an error");
     let column_one = "--                              ^ is used twice\n\nlone x = x\n--^ has no type signature\n";
     assert_eq!(problems(column_one), 0, "column 3 stands for columns 1 and 2");
-}
-
-/// Runs `check` on every `.cdsl` file of `folder` (relative to the crate,
-/// which is where cargo runs integration tests, so rendered paths are stable),
-/// in name order, and fails once at the end listing every file that failed.
-fn run_folder(folder: &str, check: fn(&Path) -> Result<(), String>) {
-    let files = cdsl_files(Path::new(folder));
-    assert!(!files.is_empty(), "no .cdsl files in {folder}");
-    let mut failures = Vec::new();
-    for file in &files {
-        // A checker panic or a snapshot mismatch panics; catch it so the
-        // remaining files are still checked.
-        let outcome = catch_unwind(AssertUnwindSafe(|| check(file)));
-        let problem = match outcome {
-            Ok(Ok(())) => continue,
-            Ok(Err(problem)) => problem,
-            Err(panic) => format!("panicked: {}", panic_text(panic)),
-        };
-        failures.push(format!("{}:\n{}", file.display(), indent(&problem)));
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} files in {folder} failed:\n\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n\n")
-    );
-}
-
-fn cdsl_files(folder: &Path) -> Vec<PathBuf> {
-    let entries = std::fs::read_dir(folder).unwrap_or_else(|e| panic!("cannot read {}: {e}", folder.display()));
-    let mut files: Vec<PathBuf> = entries
-        .map(|entry| entry.unwrap_or_else(|e| panic!("cannot list {}: {e}", folder.display())).path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "cdsl"))
-        .collect();
-    files.sort();
-    files
 }
 
 /// A program that loaded without syntax errors, and its type errors.
@@ -113,9 +77,9 @@ impl Checked {
         self.errors.iter().map(|e| e.to_diagnostic()).collect()
     }
 
-    fn markers(&self) -> Vec<typing_markers::Marker> {
+    fn markers(&self) -> Vec<corpus_kit::Marker> {
         let files = self.program.modules.iter().map(|m| m.file);
-        files.flat_map(|file| typing_markers::markers_in(&self.sources, file)).collect()
+        files.flat_map(|file| corpus_kit::markers_in(&self.sources, file)).collect()
     }
 }
 
@@ -155,31 +119,11 @@ fn check_fail(path: &Path) -> Result<(), String> {
     }
     let diagnostics = checked.diagnostics();
     let rendered = render_to_string(&checked.sources, &diagnostics);
-    let problems = typing_markers::mismatches(&checked.sources, &checked.markers(), &diagnostics);
+    let problems = corpus_kit::mismatches(&checked.sources, &checked.markers(), &diagnostics);
     if !problems.is_empty() {
         return Err(format!("{}\nrendered diagnostics:\n{}", problems.join("\n"), indent(&rendered)));
     }
     let source = checked.sources.text(checked.program.modules[0].file);
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    insta::with_settings!({
-        description => format!("type errors for {}", path.display()),
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(name, format!("----- SOURCE\n{source}\n----- DIAGNOSTICS\n{rendered}"));
-    });
+    snapshot_below_source!(path, "type errors for", source, "DIAGNOSTICS", &rendered);
     Ok(())
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|line| format!("    {line}")).collect::<Vec<_>>().join("\n")
-}
-
-fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
-    match panic.downcast::<String>() {
-        Ok(text) => *text,
-        Err(panic) => match panic.downcast::<&str>() {
-            Ok(text) => (*text).to_owned(),
-            Err(_) => "(no message)".to_owned(),
-        },
-    }
 }

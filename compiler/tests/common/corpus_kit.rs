@@ -1,5 +1,7 @@
-//! Expected diagnostics written inside a test program, and matching them
-//! against the diagnostics a stage reported.
+//! The kit the corpus harnesses (`corpus.rs`, `typing.rs`) share: walking
+//! a folder of programs and reporting every failure at once, and expected
+//! diagnostics written inside a test program as markers, matched against the
+//! diagnostics a stage reported.
 //!
 //! A marker is a comment line below the offending line:
 //!
@@ -15,12 +17,80 @@
 //! diagnostic's title. Several markers may follow one line; each refers to the
 //! nearest line above that is not a marker.
 //!
-//! Shared by test crates through `#[path]`; kept apart from the syntax
-//! corpus's own copy until that one is settled.
+//! Shared by the test crates through `#[path]`.
 #![allow(dead_code)]
 
 use cdsl::diagnostics::Diagnostic;
 use cdsl::source::{FileId, SourceMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+/// Runs `check` on every `.cdsl` file of `folder` (relative to the crate,
+/// which is where cargo runs integration tests, so rendered paths are stable),
+/// in name order, and fails once at the end listing every file that failed.
+pub fn run_folder(folder: &str, check: fn(&Path) -> Result<(), String>) {
+    let files = cdsl_files(Path::new(folder));
+    assert!(!files.is_empty(), "no .cdsl files in {folder}");
+    let mut failures = Vec::new();
+    for file in &files {
+        // A stage's panic or a snapshot mismatch panics; catch it so the
+        // remaining files are still checked.
+        let outcome = catch_unwind(AssertUnwindSafe(|| check(file)));
+        let problem = match outcome {
+            Ok(Ok(())) => continue,
+            Ok(Err(problem)) => problem,
+            Err(panic) => format!("panicked: {}", panic_text(panic)),
+        };
+        failures.push(format!("{}:\n{}", file.display(), indent(&problem)));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} files in {folder} failed:\n\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
+}
+
+pub fn cdsl_files(folder: &Path) -> Vec<PathBuf> {
+    let entries = std::fs::read_dir(folder).unwrap_or_else(|e| panic!("cannot read {}: {e}", folder.display()));
+    let mut files: Vec<PathBuf> = entries
+        .map(|entry| entry.unwrap_or_else(|e| panic!("cannot list {}: {e}", folder.display())).path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "cdsl"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Snapshots a file's source above `output`, under the file's stem. A macro,
+/// so that insta files the snapshot beside the calling test.
+#[macro_export]
+macro_rules! snapshot_below_source {
+    ($path:expr, $what:expr, $source:expr, $heading:expr, $output:expr) => {{
+        let path: &std::path::Path = $path;
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        insta::with_settings!({
+            description => format!("{} {}", $what, path.display()),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(name, format!("----- SOURCE\n{}\n----- {}\n{}", $source, $heading, $output));
+        });
+    }};
+}
+
+pub fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("    {line}")).collect::<Vec<_>>().join("\n")
+}
+
+fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
+    match panic.downcast::<String>() {
+        Ok(text) => *text,
+        Err(panic) => match panic.downcast::<&str>() {
+            Ok(text) => (*text).to_owned(),
+            Err(_) => "(no message)".to_owned(),
+        },
+    }
+}
 
 /// An expected diagnostic written in a source file.
 #[derive(Clone, Debug)]
