@@ -74,6 +74,21 @@ impl Diagnostic {
     }
 }
 
+/// Phrases as English alternatives: "`a`", "one of `a` or `b`", "one of
+/// `a`, `b`, ... and 3 more" (at most eight named). Shared by every
+/// language's "expected ..." messages.
+pub fn one_of(mut phrases: Vec<String>) -> String {
+    match phrases.len() {
+        0 => "nothing more".to_owned(),
+        1 => phrases.remove(0),
+        n if n > 8 => format!("one of {} and {} more", phrases[..8].join(", "), n - 8),
+        _ => {
+            let last = phrases.pop().unwrap_or_default();
+            format!("one of {} or {last}", phrases.join(", "))
+        }
+    }
+}
+
 /// Whether rendered output carries ANSI colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Colour {

@@ -218,15 +218,7 @@ pub fn describe_expected(expected: &[String]) -> String {
         }
     }
     phrases.extend(rest.iter().map(|t| terminal_name(t)));
-    match phrases.len() {
-        0 => "nothing more".to_owned(),
-        1 => phrases.remove(0),
-        n if n > 8 => format!("one of {} and {} more", phrases[..8].join(", "), n - 8),
-        _ => {
-            let last = phrases.pop().unwrap_or_default();
-            format!("one of {} or {last}", phrases.join(", "))
-        }
-    }
+    crate::diagnostics::one_of(phrases)
 }
 
 fn terminal_name(terminal: &str) -> String {
