@@ -18,11 +18,13 @@
 //! `cdsl::diagnostics::Diagnostic`.
 #![forbid(unsafe_code)]
 
+pub mod build;
 pub mod check;
 pub mod decode;
 pub mod dump;
 pub mod eval;
 pub mod fsck;
+pub mod gen;
 pub mod syntax;
 pub mod walk;
 

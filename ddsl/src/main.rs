@@ -2,8 +2,8 @@
 //!
 //! Exit status: 0 when everything is accepted (`check`), decodes without
 //! faults (`dump`, `walk`) or is clean (`fsck`); 1 when diagnostics, faults
-//! or violations were reported; 2 on usage or I/O errors and for `gen`,
-//! which is not implemented yet.
+//! or violations were reported; 2 on usage or I/O errors and for the
+//! generators not implemented yet (`gen --emit c|cdsl|isabelle`).
 #![forbid(unsafe_code)]
 
 use cdsl::diagnostics::{self, Colour, Diagnostic};
@@ -39,11 +39,20 @@ enum Command {
     /// features, truncation) are printed with their path and byte offset and
     /// make the exit status 1.
     Dump { spec: PathBuf, image: PathBuf },
-    /// Generate code from SPEC (not implemented yet, issue #5).
+    /// Generate code from SPEC into DIR: `--emit rust` writes `<stem>.rs`
+    /// (owned structs with decode/encode, zero-copy views). Structs the
+    /// generator cannot express yet are left out with an "unsupported"
+    /// warning each (an error with `--strict`). C, CDSL and Isabelle are not
+    /// implemented yet (exit 2).
     Gen {
         spec: PathBuf,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        rest: Vec<String>,
+        #[arg(long, value_enum)]
+        emit: Emit,
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        /// Fail (exit 1) if any struct cannot be generated.
+        #[arg(long)]
+        strict: bool,
     },
     /// Follow pointers from the roots of SPEC through IMAGE and print every
     /// structure reached, once, as `path: Type @ byte offset`; decoding
@@ -69,6 +78,14 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum Emit {
+    Rust,
+    C,
+    Cdsl,
+    Isabelle,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum ColourChoice {
     /// Colour when standard error is a terminal.
     Auto,
@@ -85,15 +102,39 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { files } => check(&files, colour),
         Command::Dump { spec, image } => dump(&spec, &image, colour),
-        Command::Gen { .. } => not_implemented("gen"),
+        Command::Gen { spec, emit, out, strict } => gen(&spec, emit, &out, strict),
         Command::Walk { spec, image, max_nodes } => walk(&spec, &image, max_nodes, colour),
         Command::Fsck { spec, image, max_nodes } => fsck(&spec, &image, max_nodes, colour),
     }
 }
 
-fn not_implemented(command: &str) -> ExitCode {
-    eprintln!("error: `ddsl {command}` is not implemented yet (issue #5)");
+fn gen(spec: &Path, emit: Emit, out: &Path, strict: bool) -> ExitCode {
+    let what = match emit {
+        Emit::Rust => return gen_rust(spec, out, strict),
+        Emit::C => "c",
+        Emit::Cdsl => "cdsl",
+        Emit::Isabelle => "isabelle",
+    };
+    eprintln!("error: `ddsl gen --emit {what}` is not implemented yet (issue #5); only `--emit rust` is");
     ExitCode::from(2)
+}
+
+fn gen_rust(spec: &Path, out: &Path, strict: bool) -> ExitCode {
+    match ddsl::build::generate_file(spec, out, strict) {
+        Ok(output) => {
+            eprint!("{}", output.warnings);
+            eprintln!("wrote {} ({} structs)", output.path.display(), output.structs.len());
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.message.starts_with("cannot read") => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprint!("{e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// Reads and checks one layout; `Err` carries the exit status.

@@ -42,10 +42,28 @@ fn dump_with_a_bad_layout_reports_it_and_exits_1() {
 }
 
 #[test]
-fn unwritten_subcommands_say_so_and_exit_2() {
-    let (code, stdout, stderr) = ddsl(&["gen", "ext2.ddsl", "x", "--emit", "rust"]);
+fn unwritten_generators_say_so_and_exit_2() {
+    let out = std::env::temp_dir().join(format!("ddsl-cli-gen-{}", std::process::id()));
+    let out = out.to_str().expect("utf-8 temp dir");
+    let (code, stdout, stderr) = ddsl(&["gen", "ext2.ddsl", "--emit", "c", "-o", out]);
     assert_eq!((code, stdout.as_str()), (2, ""));
-    assert_eq!(stderr, "error: `ddsl gen` is not implemented yet (issue #5)\n");
+    assert_eq!(stderr, "error: `ddsl gen --emit c` is not implemented yet (issue #5); only `--emit rust` is\n");
+}
+
+#[test]
+fn gen_rust_writes_the_module_and_warns_about_unsupported_structs() {
+    let dir = std::env::temp_dir().join(format!("ddsl-cli-gen-rust-{}", std::process::id()));
+    let out = dir.to_str().expect("utf-8 temp dir");
+    let (code, stdout, stderr) = ddsl(&["gen", "--color", "never", "ext2.ddsl", "--emit", "rust", "-o", out]);
+    assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+    assert!(stderr.contains("warning: unsupported: an array of structs or unions"), "{stderr}");
+    assert!(stderr.contains("ext2.ddsl:234:12"), "{stderr}");
+    assert!(stderr.ends_with("(6 structs)\n"), "{stderr}");
+    let code_text = std::fs::read_to_string(dir.join("ext2.rs")).expect("ext2.rs written");
+    assert!(code_text.contains("#[forbid(unsafe_code)]"));
+    let (code, _, stderr) = ddsl(&["gen", "--color", "never", "ext2.ddsl", "--emit", "rust", "-o", out, "--strict"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error: unsupported: "), "{stderr}");
 }
 
 #[test]

@@ -1,0 +1,86 @@
+//! For a crate's `build.rs`: generate the Rust module of a layout into
+//! `OUT_DIR`, the way lalrpop and prost are used, so generated code is
+//! never committed.
+//!
+//! ```text
+//! // build.rs
+//! fn main() {
+//!     ddsl::build::compile("src/ext2.ddsl").unwrap_or_else(|e| panic!("{e}"));
+//! }
+//! // src/lib.rs:  mod ext2 { include!(concat!(env!("OUT_DIR"), "/ext2.rs")); }
+//! ```
+
+use crate::gen::rust;
+use cdsl::diagnostics::{self, Diagnostic};
+use cdsl::source::SourceMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Why a layout could not be compiled; `Display` renders the diagnostics.
+#[derive(Debug)]
+pub struct BuildError {
+    pub message: String,
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// What [`generate_file`] produced.
+#[derive(Debug)]
+pub struct Output {
+    /// The file written.
+    pub path: PathBuf,
+    /// The generated structs.
+    pub structs: Vec<String>,
+    /// Structs left out, rendered as warnings (empty when all are generated).
+    pub warnings: String,
+}
+
+/// Generates `<stem>.rs` for the layout at `layout` into `$OUT_DIR` and tells
+/// cargo to rerun when the layout changes. Unsupported structs are left out
+/// and reported as `cargo:warning` lines; a layout with errors fails.
+pub fn compile(layout: impl AsRef<Path>) -> Result<Output, BuildError> {
+    let layout = layout.as_ref();
+    println!("cargo:rerun-if-changed={}", layout.display());
+    let out_dir = std::env::var_os("OUT_DIR").ok_or_else(|| BuildError {
+        message: "OUT_DIR is not set: call ddsl::build::compile from a build script".into(),
+    })?;
+    let output = generate_file(layout, Path::new(&out_dir), false)?;
+    for line in output.warnings.lines().filter(|l| l.starts_with("warning")) {
+        println!("cargo:warning={}: {line}", layout.display());
+    }
+    Ok(output)
+}
+
+/// Checks `layout`, generates its Rust module and writes it to
+/// `out_dir/<stem>.rs`. With `strict`, an unsupported struct is an error.
+pub fn generate_file(layout: &Path, out_dir: &Path, strict: bool) -> Result<Output, BuildError> {
+    let text = std::fs::read_to_string(layout)
+        .map_err(|e| BuildError { message: format!("cannot read `{}`: {e}", layout.display()) })?;
+    let mut sources = SourceMap::new();
+    let name = layout.display().to_string();
+    let file = sources
+        .add(name.clone(), text.clone())
+        .map_err(|_| BuildError { message: format!("`{name}` is too large") })?;
+    let (checked, errors) = crate::check_text(file, &text);
+    let Some(checked) = checked else {
+        return Err(BuildError { message: diagnostics::render_to_string(&sources, &errors) });
+    };
+    let generated = rust::generate(&checked, &name);
+    let found: Vec<Diagnostic> = generated.skipped.iter().map(|u| u.to_diagnostic(strict)).collect();
+    let rendered = diagnostics::render_to_string(&sources, &found);
+    if strict && !found.is_empty() {
+        return Err(BuildError { message: rendered });
+    }
+    let stem = layout.file_stem().and_then(|s| s.to_str()).unwrap_or("layout");
+    let path = out_dir.join(format!("{stem}.rs"));
+    std::fs::create_dir_all(out_dir)
+        .and_then(|()| std::fs::write(&path, &generated.code))
+        .map_err(|e| BuildError { message: format!("cannot write `{}`: {e}", path.display()) })?;
+    Ok(Output { path, structs: generated.structs, warnings: rendered })
+}
