@@ -14,7 +14,11 @@
 //! 6. [`fsck`] — checks the cross-structure invariants (`space`, `reserve`,
 //!    `bitmap`, `links`, `owns`/`refs`) on top of the walk (`ddsl fsck`).
 //!
-//! Generators (Rust, C, CDSL, Isabelle) and writing are not written yet. Errors of every stage are data converted into
+//! 7. [`gen::rust`] — the Rust generator (owned structs with decode/encode,
+//!    zero-copy views); [`build`] runs it from a build script (`OUT_DIR`).
+//!
+//! The C, CDSL and Isabelle generators and writing whole images are not
+//! written yet. Errors of every stage are data converted into
 //! `cdsl::diagnostics::Diagnostic`.
 #![forbid(unsafe_code)]
 

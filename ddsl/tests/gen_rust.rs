@@ -221,3 +221,47 @@ fn unsupported_constructs_are_reported_with_their_span_and_struct() {
     assert_eq!(&text[span.range()], "[Item; n]");
     assert!(generated.code.contains("//   Head: an array of structs or unions"));
 }
+
+/// The first ```` ```lang ```` block after `heading` in docs/ddsl.md.
+fn doc_block(text: &str, heading: &str, lang: &str) -> String {
+    let section = &text[text.find(heading).expect("section in docs/ddsl.md")..];
+    let start = section.find(&format!("```{lang}\n")).expect("block in section") + lang.len() + 4;
+    let len = section[start..].find("```\n").expect("closed block");
+    section[start..start + len].to_string()
+}
+
+#[test]
+fn the_reference_example_of_generated_rust_compiles_and_runs() {
+    let text = std::fs::read_to_string("../docs/ddsl.md").expect("docs/ddsl.md");
+    let dir = temp("docs");
+    std::fs::write(dir.join("layout.ddsl"), doc_block(&text, "## Generating Rust", "ddsl")).expect("layout");
+    std::fs::write(dir.join("main.rs"), doc_block(&text, "## Generating Rust", "rust")).expect("program");
+    let output = ddsl::build::generate_file(&dir.join("layout.ddsl"), &dir, true).expect("every struct generates");
+    assert_eq!(output.structs, ["Header", "Entry"]);
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let exe = dir.join("example");
+    let status = Command::new(&rustc)
+        .args(["--edition", "2021", "-D", "warnings", "-o"])
+        .arg(&exe)
+        .arg(dir.join("main.rs"))
+        .env("OUT_DIR", &dir)
+        .status();
+    match status {
+        Ok(s) => assert!(s.success(), "the example does not compile (see above)"),
+        Err(e) => {
+            eprintln!("skipped: cannot run `{rustc}`: {e}");
+            return;
+        }
+    }
+    let out = Command::new(&exe).output().expect("example runs");
+    assert!(out.status.success(), "the example failed:\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn compile_outside_a_build_script_says_so() {
+    if std::env::var_os("OUT_DIR").is_some() {
+        return;
+    }
+    let err = ddsl::build::compile("ext2.ddsl").expect_err("no OUT_DIR");
+    assert!(err.to_string().contains("OUT_DIR is not set"), "{err}");
+}
