@@ -1,5 +1,7 @@
 //! Backends: from the core IR ([`crate::core::ir::Program`]) to code other
-//! tools compile. [`rust`] produces one safe Rust module per program; the C,
-//! Isabelle and Coq backends (issues #6 and #8) will sit beside it.
+//! tools compile. [`rust`] produces one safe Rust module per program, [`c`]
+//! one C99 translation unit over `runtime/c`; the Isabelle and Coq backends
+//! (issue #8) will sit beside them.
 
+pub mod c;
 pub mod rust;

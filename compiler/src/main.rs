@@ -93,6 +93,8 @@ enum Engine {
     Both,
     /// Through the Rust backend: generated Rust compiled by `rustc` and run.
     Rust,
+    /// Through the C backend: generated C compiled by `cc` and run.
+    C,
 }
 
 /// What `cdsl build` produces.
@@ -102,6 +104,8 @@ enum Emit {
     Core,
     /// One safe Rust module (`<stem>.rs`), the native runtime included.
     Rust,
+    /// One C99 file (`<stem>.c`); with `-o DIR` the C runtime beside it.
+    C,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -209,6 +213,18 @@ fn run(file: &std::path::Path, function: &str, arg: &str, engine: Engine, fuel: 
                 }
             };
         }
+        Engine::C => {
+            return match cdsl::backend::c::engine::run(&core, function, &value) {
+                Ok(result) => {
+                    let _ = writeln!(std::io::stdout(), "{result}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    let _ = writeln!(std::io::stderr(), "error: {error}");
+                    ExitCode::from(1)
+                }
+            };
+        }
         Engine::Value => {
             Interpreter::new(&core, &library).with_fuel(fuel).call(function, value, &mut cdsl_runtime::ValueStore)
         }
@@ -273,6 +289,22 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
                 }
             }
         }
+        Emit::C => {
+            use cdsl::backend::c;
+            let core = cdsl::core::lower::lower(&typed);
+            match c::generate(&core, Some(&sources), &c::Options::default()) {
+                Ok(output) => {
+                    for warning in &output.warnings {
+                        let _ = writeln!(std::io::stderr(), "warning: {warning}");
+                    }
+                    (output.code, "c")
+                }
+                Err(error) => {
+                    let _ = writeln!(std::io::stderr(), "error: {error}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
     };
     let Some(dir) = out else {
         let _ = std::io::stdout().write_all(text.as_bytes());
@@ -280,7 +312,16 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
     };
     let stem = file.file_stem().map_or_else(|| "out".into(), |s| s.to_string_lossy().into_owned());
     let path = dir.join(format!("{stem}.{extension}"));
-    match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
+    // Generated C includes the C runtime, written beside it.
+    let runtime: &[(&str, &str)] = if extension == "c" {
+        &[("cdsl_runtime.h", cdsl::backend::c::RUNTIME_H), ("cdsl_runtime.c", cdsl::backend::c::RUNTIME_C)]
+    } else {
+        &[]
+    };
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| runtime.iter().try_for_each(|(name, text)| std::fs::write(dir.join(name), text)))
+        .and_then(|()| std::fs::write(&path, text));
+    match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: cannot write `{}`: {e}", path.display());

@@ -37,7 +37,7 @@
 
 mod abstracts;
 pub mod engine;
-mod names;
+pub(crate) mod names;
 mod types;
 
 use crate::core::ir::{Expr, ExprKind, Function, Program};

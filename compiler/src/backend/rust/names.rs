@@ -73,7 +73,7 @@ pub fn function_ident(function: &Function) -> String {
     name
 }
 
-fn type_arg(ty: &Ty) -> String {
+pub fn type_arg(ty: &Ty) -> String {
     let text = ty.to_string();
     if *ty == Ty::Unit {
         return "Unit".to_owned();

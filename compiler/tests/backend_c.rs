@@ -1,0 +1,389 @@
+//! The C backend against the value interpreter (the oracle): every program
+//! of `benches/engines/`, `fs-examples/cdsl/`, `tests/backend_rust/` and the
+//! well-typed programs of the typing and syntax corpora is translated to C
+//! (each under its own name prefix), batched into two translation units
+//! compiled by `cc -std=c99 -Wall -Wextra -Werror -O1` in parallel, and
+//! each run's printed result must be the interpreter's, character for
+//! character. Runs are chosen as in `backend_rust.rs`. A few programs also
+//! run under valgrind (no invalid access, no leak: the entry releases its
+//! result). `cdsl build --emit c -o DIR` writes a unit that compiles with
+//! the runtime beside it, and snapshots pin the generated code of two small
+//! programs. Without `cc` the compiling tests are skipped with a message.
+
+use cdsl::backend::c::{self, engine, Options};
+use cdsl::core::{ir, lower};
+use cdsl::interp::{literal, Interpreter};
+use cdsl::source::SourceMap;
+use cdsl::syntax::loader;
+use cdsl::typeck::types::{Prim, Ty};
+use cdsl_runtime::{Library, Value, ValueStore};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::rc::Rc;
+
+/// Interpreter steps per run: runs that need more are left out (compiled
+/// code has no fuel, so they would only be slow, not different).
+const FUEL: u64 = 2_000_000;
+
+struct Run {
+    label: String,
+    expected: String,
+}
+
+/// One program's generated code and its runs.
+struct Unit {
+    code: String,
+    runs: Vec<Run>,
+}
+
+fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cdsl_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(manifest().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "cdsl"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The core program of a file, if it parses and type-checks.
+fn load(path: &Path) -> Option<(SourceMap, ir::Program)> {
+    let mut sources = SourceMap::new();
+    let (program, errors) = loader::load(&mut sources, path).ok()?;
+    if !errors.is_empty() {
+        return None;
+    }
+    let typed = cdsl::typeck::check_loaded(&program).ok()?;
+    Some((sources, lower::lower(&typed)))
+}
+
+/// A few values of a type (as `tests/engines.rs` samples them).
+fn sample(ty: &Ty, k: u64) -> Option<Value> {
+    Some(match ty {
+        Ty::Prim(Prim::Bool) => Value::Bool(k % 2 == 1),
+        Ty::Prim(Prim::String) => Value::Str(format!("s{k}").into()),
+        Ty::Prim(p) => {
+            let bits = p.bits() as u8;
+            let choices = [0, 1, 7, u64::MAX, 1 << (bits - 1), 200];
+            Value::word(bits, choices[(k as usize) % choices.len()])
+        }
+        Ty::Unit => Value::Unit,
+        Ty::Abstract { name, .. } if name == "SysState" => Value::SysState,
+        Ty::Tuple(items) => Value::Tuple(
+            items.iter().enumerate().map(|(i, t)| sample(t, k + i as u64)).collect::<Option<Vec<_>>>()?.into(),
+        ),
+        Ty::Record { fields, boxed: false, .. } => Value::Record(
+            fields
+                .iter()
+                .enumerate()
+                .map(|(i, (n, f))| Some((Rc::from(n.as_str()), Some(sample(&f.ty, k + i as u64)?))))
+                .collect::<Option<Vec<_>>>()?
+                .into(),
+        ),
+        Ty::Variant(alts) => {
+            let (tag, payload) = alts.iter().nth((k as usize) % alts.len())?;
+            Value::variant(tag, sample(payload, k / 2)?)
+        }
+        _ => return None,
+    })
+}
+
+/// The runs of a program: `-- run:` lines, or sample arguments for every function.
+fn runs_of(path: &Path, core: &ir::Program) -> Vec<(String, Value)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("-- run: ")).collect();
+    if !lines.is_empty() {
+        return lines
+            .iter()
+            .map(|line| {
+                let (function, arg) = line.split_once(' ').unwrap_or((line, "()"));
+                let param = core.functions[function].param.as_ref().map_or(Ty::Unit, |(_, t)| t.clone());
+                let value = literal::parse(arg, &param).unwrap_or_else(|e| panic!("{}: `{line}`: {e}", path.display()));
+                (function.to_owned(), value)
+            })
+            .collect();
+    }
+    if path.parent().is_some_and(|p| p.ends_with("engines")) {
+        return [0u64, 37, 300]
+            .iter()
+            .map(|n| ("main".to_owned(), Value::tuple(vec![Value::SysState, Value::word(32, *n)])))
+            .collect();
+    }
+    let mut runs = Vec::new();
+    for function in core.functions.values().filter(|f| f.body.is_some()) {
+        match &function.param {
+            None => runs.push((function.name.clone(), Value::Unit)),
+            Some((_, param)) => runs.extend((0..4).map_while(|k| Some((function.name.clone(), sample(param, k)?)))),
+        }
+    }
+    runs
+}
+
+/// Translates a program and keeps the runs the interpreter completes.
+fn unit(path: &Path, index: usize, skipped: &mut Vec<String>) -> Unit {
+    let (sources, core) = load(path).unwrap_or_else(|| panic!("{} does not type-check", path.display()));
+    let options = Options { prefix: format!("p{index}_"), no_include: true };
+    let output = c::generate(&core, Some(&sources), &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut code = output.code;
+    let mut runs = Vec::new();
+    let library = Library::default();
+    for (function, arg) in runs_of(path, &core) {
+        let label = format!("{} {function} {arg}", path.file_name().unwrap_or_default().to_string_lossy());
+        let expected =
+            match Interpreter::new(&core, &library).with_fuel(FUEL).call(&function, arg.clone(), &mut ValueStore) {
+                Ok(value) => value.to_string(),
+                Err(e) => {
+                    skipped.push(format!("{label}: the interpreter fails ({e})"));
+                    continue;
+                }
+            };
+        match c::entry_function(&core, &options, &entry_name(index, runs.len()), &function, &arg) {
+            Ok(entry) => code.push_str(&entry),
+            Err(e) => {
+                skipped.push(format!("{label}: {e}"));
+                continue;
+            }
+        }
+        runs.push(Run { label, expected });
+    }
+    Unit { code, runs }
+}
+
+/// A batch's runs with its stdout and stderr, or why it did not build.
+type BatchResult<'u> = Result<(Vec<&'u Run>, String, String), String>;
+
+fn entry_name(index: usize, k: usize) -> String {
+    format!("run_{index}_{k}")
+}
+
+/// One translation unit: the runtime header, each unit, and a `main`
+/// calling each run (each prints its result on a line).
+fn batch(units: &[(usize, &Unit)]) -> String {
+    let mut out = String::from("#include \"cdsl_runtime.h\"\n\n");
+    let mut calls = String::new();
+    for (index, unit) in units {
+        out.push_str(&unit.code);
+        out.push('\n');
+        for k in 0..unit.runs.len() {
+            let _ = writeln!(calls, "    {}();", entry_name(*index, k));
+        }
+    }
+    let _ = write!(out, "int main(void) {{\n{calls}    return 0;\n}}\n");
+    out
+}
+
+/// Whether `cc` runs here; prints why a test is skipped when not.
+fn have_cc(test: &str) -> bool {
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    let found = Command::new(&cc).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        println!("skipping {test}: `{cc}` is not installed");
+    }
+    found
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cdsl-backend-c-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    dir
+}
+
+fn corpus_files() -> Vec<PathBuf> {
+    let mut files = cdsl_files("benches/engines");
+    files.extend(cdsl_files("../fs-examples/cdsl"));
+    files.extend(cdsl_files("tests/backend_rust"));
+    // The checker's and the parser's corpora: every program that type-checks.
+    for corpus in ["tests/typing/pass", "tests/syntax/pass"] {
+        files.extend(cdsl_files(corpus).into_iter().filter(|p| load(p).is_some()));
+    }
+    files
+}
+
+#[test]
+fn generated_c_agrees_with_the_value_interpreter() {
+    if !have_cc("generated_c_agrees_with_the_value_interpreter") {
+        return;
+    }
+    let files = corpus_files();
+    let mut skipped = Vec::new();
+    let units: Vec<Unit> = files.iter().enumerate().map(|(i, path)| unit(path, i, &mut skipped)).collect();
+    let total: usize = units.iter().map(|u| u.runs.len()).sum();
+    assert!(total >= 150, "only {total} runs; skipped:\n{}", skipped.join("\n"));
+    let root = scratch("agree");
+    // Two batches, compiled and run in parallel (two cores).
+    let batches: Vec<Vec<(usize, &Unit)>> =
+        (0..2).map(|b| units.iter().enumerate().filter(|(i, _)| i % 2 == b).collect()).collect();
+    let results: Vec<BatchResult> = std::thread::scope(|scope| {
+        let handles: Vec<_> = batches
+            .iter()
+            .enumerate()
+            .map(|(b, batch_units)| {
+                let dir = root.join(format!("batch{b}"));
+                scope.spawn(move || {
+                    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                    let binary = engine::compile(&dir, &batch(batch_units), &["-O2"])?;
+                    let output = Command::new(&binary).output().map_err(|e| e.to_string())?;
+                    let runs: Vec<&Run> = batch_units.iter().flat_map(|(_, u)| u.runs.iter()).collect();
+                    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+                    Ok((runs, stdout, String::from_utf8_lossy(&output.stderr).into_owned()))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("batch thread")).collect()
+    });
+    let mut failures = Vec::new();
+    for result in results {
+        let (runs, stdout, stderr) = result.unwrap_or_else(|e| panic!("{e}"));
+        let lines: Vec<&str> = stdout.lines().collect();
+        if lines.len() != runs.len() {
+            let stopped = runs.get(lines.len()).map_or("?", |r| r.label.as_str());
+            panic!(
+                "the batch printed {} lines for {} runs; it stopped at {stopped}: {stderr}",
+                lines.len(),
+                runs.len()
+            );
+        }
+        for (run, line) in runs.iter().zip(lines) {
+            if *line != run.expected {
+                failures.push(format!("{}: interpreter {}, C {line}", run.label, run.expected));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(failures.is_empty(), "{} of {total} runs differ:\n{}", failures.len(), failures.join("\n"));
+    println!("{total} runs agree; {} skipped, e.g.:\n{}", skipped.len(), skipped[..skipped.len().min(5)].join("\n"));
+}
+
+#[test]
+fn generated_c_is_clean_under_valgrind() {
+    if !have_cc("generated_c_is_clean_under_valgrind") {
+        return;
+    }
+    if !Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        println!("skipping generated_c_is_clean_under_valgrind: valgrind is not installed");
+        return;
+    }
+    // Programs that allocate and free boxed records and word arrays.
+    let mut files = cdsl_files("benches/engines");
+    files.extend(cdsl_files("tests/backend_rust"));
+    files.extend(cdsl_files("../fs-examples/cdsl"));
+    let mut skipped = Vec::new();
+    let units: Vec<Unit> = files.iter().enumerate().map(|(i, path)| unit(path, i, &mut skipped)).collect();
+    let all: Vec<(usize, &Unit)> = units.iter().enumerate().collect();
+    let runs: usize = units.iter().map(|u| u.runs.len()).sum();
+    assert!(runs >= 20, "only {runs} runs under valgrind");
+    let dir = scratch("valgrind");
+    let binary = engine::compile(&dir, &batch(&all), &["-O0", "-g"]).unwrap_or_else(|e| panic!("{e}"));
+    let output = Command::new("valgrind")
+        .args(["--error-exitcode=1", "--leak-check=full", "--errors-for-leak-kinds=all", "-q"])
+        .arg(&binary)
+        .output()
+        .expect("valgrind runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        output.status.success(),
+        "valgrind found errors in {runs} runs:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), runs);
+}
+
+#[test]
+fn build_emit_c_writes_a_unit_that_compiles_with_the_runtime() {
+    if !have_cc("build_emit_c_writes_a_unit_that_compiles_with_the_runtime") {
+        return;
+    }
+    let dir = scratch("cli");
+    let source = manifest().join("benches/engines/bitmap.cdsl");
+    let status = Command::new(env!("CARGO_BIN_EXE_cdsl"))
+        .args(["build", "--emit", "c", "-o"])
+        .arg(&dir)
+        .arg(&source)
+        .status()
+        .expect("cdsl runs");
+    assert!(status.success());
+    let code = std::fs::read_to_string(dir.join("bitmap.c")).expect("bitmap.c written");
+    assert!(code.contains("#include \"cdsl_runtime.h\""), "no runtime include");
+    assert!(code.contains("/* `main : (SysState, U32)") && code.contains("(bitmap.cdsl:"), "no source comments");
+    assert!(dir.join("cdsl_runtime.h").exists() && dir.join("cdsl_runtime.c").exists());
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    let compiled = Command::new(&cc)
+        .args(c::CFLAGS)
+        .args(["-O2", "-c", "-o"])
+        .arg(dir.join("bitmap.o"))
+        .arg(dir.join("bitmap.c"))
+        .output()
+        .expect("cc runs");
+    assert!(compiled.status.success(), "{}", String::from_utf8_lossy(&compiled.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn run_engine_c_prints_what_the_value_engine_prints() {
+    if !have_cc("run_engine_c_prints_what_the_value_engine_prints") {
+        return;
+    }
+    let file = manifest().join("tests/backend_rust/records.cdsl");
+    let run = |engine: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_cdsl"))
+            .arg("run")
+            .arg(&file)
+            .args(["--fn", "roundtrip", "--arg", "(SysState, 41)", "--engine", engine])
+            .output()
+            .expect("cdsl runs");
+        assert!(output.status.success(), "{engine}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert_eq!(run("c"), run("value"));
+    assert_eq!(run("c"), "(<SysState>, 95, 82)\n");
+}
+
+/// The generated code of a small program, shown below its source.
+fn snapshot(name: &str, source: &str) -> String {
+    let mut sources = SourceMap::new();
+    let file = sources.add(format!("{name}.cdsl"), source).expect("small");
+    let (module, errors) = cdsl::syntax::parse_module(file, sources.text(file));
+    assert!(errors.is_empty(), "{errors:?}");
+    let core = lower::lower(&cdsl::typeck::check_program(&[&module]).expect("well typed"));
+    let output = c::generate(&core, Some(&sources), &Options::default()).expect("translates");
+    format!("{source}\n/* ---- generated C ---- */\n{}", output.code)
+}
+
+#[test]
+fn snapshot_of_a_boxed_record_update() {
+    let source = "\
+type Inode = { ino : U32, size : U64 }
+type R a e = <Success a | Error e>
+
+grow : (Inode, U64) -> R Inode (U32, Inode)
+grow (node, n) =
+  let node' { size = s } = node
+  in if s + n < s
+     then Error (75, node' { size = s })
+     else Success (node' { size = s + n })
+
+size_of : Inode! -> U64
+size_of node = node.size
+";
+    insta::assert_snapshot!("backend_c_grow", snapshot("grow", source));
+}
+
+#[test]
+fn snapshot_of_a_polymorphic_instance_and_a_match() {
+    let source = "\
+type Option a = <None | Some a>
+
+first : all (a :< DSE). (Option a, a) -> a
+first (o, d) = o | Some x -> x
+                 | None -> d
+
+pick : (Option U8, Bool) -> (U8, Bool)
+pick (o, b) = (first [U8] (o, 7 >> 1), first [Bool] (None, b && True))
+";
+    insta::assert_snapshot!("backend_c_first", snapshot("first", source));
+}
