@@ -245,6 +245,7 @@ impl StructGen<'_, '_> {
         let name = self.plan.name;
         let fixed = self.plan.fixed_len;
         w!(out, "");
+        w!(out, "    #[inline]");
         w!(out, "    pub(crate) fn decode_at(bytes: &[u8], base: usize, path: &str) -> Result<{name}, DecodeError> {{");
         w!(out, "        need(bytes, base, {fixed}, path, \"\")?;");
         let mut var_end = String::from("0u64");
