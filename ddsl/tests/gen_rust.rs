@@ -265,3 +265,17 @@ fn compile_outside_a_build_script_says_so() {
     let err = ddsl::build::compile("ext2.ddsl").expect_err("no OUT_DIR");
     assert!(err.to_string().contains("OUT_DIR is not set"), "{err}");
 }
+
+#[test]
+fn generated_code_snapshot() {
+    let text = "endian be;\n\nstruct Packet size len {\n  magic: u16 = 0xCAFE;\n  len:   u16;\n  kind:  u8 bits { lo: 4; hi: 4; };\n  n:     u8;\n  body:  select (kind.lo) {\n    1 => words: [u16; 2];\n    _ => raw: [u8; 4];\n  };\n  data:  [u8; n];\n  assert len % 2 == 0;\n}\n\nstruct DecodeError { x: u8; }\n";
+    let generated = generate(text);
+    // The shared runtime and arithmetic are the same in every module.
+    let start = generated.code.find("\n/// The arms of").expect("the first struct");
+    insta::assert_snapshot!(format!(
+        "{text}\n---\n{}{}",
+        &generated.code[..generated.code.find("    use std::fmt;").expect("runtime")],
+        &generated.code[start..]
+    ));
+    assert_eq!(generated.skipped[0].what, "a struct named like a type of the generated module");
+}

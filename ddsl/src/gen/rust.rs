@@ -192,6 +192,9 @@ impl<'a> Planner<'a> {
     }
 
     fn plan_struct(&mut self, def: &'a StructDef) -> Result<Plan<'a>, Unsupported> {
+        if RESERVED.contains(&def.name.name.as_str()) {
+            return Err(Self::unsupported(def, "a struct named like a type of the generated module", def.name.span));
+        }
         let mut plan = Plan {
             name: &def.name.name,
             members: Vec::new(),
@@ -267,7 +270,7 @@ impl<'a> Planner<'a> {
         let env = expr::Env { checked: self.checked, fields: &plan.ints, strukt: plan.name };
         match env.rust(size) {
             Ok(_) => plan.size = Size::Computed(size),
-            Err(e) if e.what.contains("root") => plan.size = Size::Stride,
+            Err(_) if reads_root(self.checked, size, 0) => plan.size = Size::Stride,
             Err(e) => return Err(e),
         }
         if plan.members.iter().any(|m| matches!(m.kind, Kind::VarArray { .. }))
@@ -378,6 +381,23 @@ impl<'a> Planner<'a> {
         }
     }
 }
+
+/// Whether `expr` reads a root, directly or through constants.
+fn reads_root(checked: &Checked, expr: &Expr, depth: usize) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    let mut names = Vec::new();
+    expr.names(&mut names);
+    names.iter().any(|(n, _)| match checked.global(n) {
+        Some(crate::check::Global::Root(_)) => true,
+        Some(crate::check::Global::Const(c)) => reads_root(checked, &c.value, depth + 1),
+        _ => false,
+    })
+}
+
+/// Names the generated module defines itself; a struct may not take them.
+const RESERVED: &[&str] = &["DecodeError", "DecodeErrorKind", "EncodeError", "EncodeErrorKind", "FieldValue"];
 
 /// The value of an expression that reads nothing from the image.
 pub(crate) fn fold(checked: &Checked, expr: &Expr) -> Option<u64> {
