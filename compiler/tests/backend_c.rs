@@ -10,6 +10,9 @@
 //! the runtime beside it, and snapshots pin the generated code of two small
 //! programs. Without `cc` the compiling tests are skipped with a message.
 
+#[path = "common/progen.rs"]
+mod progen;
+
 use cdsl::backend::c::{self, engine, Options};
 use cdsl::core::{ir, lower};
 use cdsl::interp::{literal, Interpreter};
@@ -211,13 +214,19 @@ fn generated_c_agrees_with_the_value_interpreter() {
     }
     let files = corpus_files();
     let mut skipped = Vec::new();
-    let units: Vec<Unit> = files.iter().enumerate().map(|(i, path)| unit(path, i, &mut skipped)).collect();
-    let total: usize = units.iter().map(|u| u.runs.len()).sum();
-    assert!(total >= 150, "only {total} runs; skipped:\n{}", skipped.join("\n"));
+    let mut units: Vec<(usize, Unit)> =
+        files.iter().enumerate().map(|(i, path)| (i, unit(path, i, &mut skipped))).collect();
+    let corpus_runs: usize = units.iter().map(|(_, u)| u.runs.len()).sum();
+    assert!(corpus_runs >= 150, "only {corpus_runs} corpus runs; skipped:\n{}", skipped.join("\n"));
+    let generated = generated_units(&mut skipped);
+    assert!(generated.len() >= 300, "only {} generated programs run", generated.len());
+    units.extend(generated);
+    let total: usize = units.iter().map(|(_, u)| u.runs.len()).sum();
     let root = scratch("agree");
     // Two batches, compiled and run in parallel (two cores).
-    let batches: Vec<Vec<(usize, &Unit)>> =
-        (0..2).map(|b| units.iter().enumerate().filter(|(i, _)| i % 2 == b).collect()).collect();
+    let batches: Vec<Vec<(usize, &Unit)>> = (0..2)
+        .map(|b| units.iter().enumerate().filter(|(k, _)| k % 2 == b).map(|(_, (i, u))| (*i, u)).collect())
+        .collect();
     let results: Vec<BatchResult> = std::thread::scope(|scope| {
         let handles: Vec<_> = batches
             .iter()
@@ -226,7 +235,7 @@ fn generated_c_agrees_with_the_value_interpreter() {
                 let dir = root.join(format!("batch{b}"));
                 scope.spawn(move || {
                     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-                    let binary = engine::compile(&dir, &batch(batch_units), &["-O2"])?;
+                    let binary = engine::compile(&dir, &batch(batch_units), &["-O1"])?;
                     let output = Command::new(&binary).output().map_err(|e| e.to_string())?;
                     let runs: Vec<&Run> = batch_units.iter().flat_map(|(_, u)| u.runs.iter()).collect();
                     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -257,6 +266,65 @@ fn generated_c_agrees_with_the_value_interpreter() {
     let _ = std::fs::remove_dir_all(&root);
     assert!(failures.is_empty(), "{} of {total} runs differ:\n{}", failures.len(), failures.join("\n"));
     println!("{total} runs agree; {} skipped, e.g.:\n{}", skipped.len(), skipped[..skipped.len().min(5)].join("\n"));
+    let untranslated: Vec<&String> = skipped.iter().filter(|s| s.contains("C backend")).collect();
+    println!("{} generated programs not translated:", untranslated.len());
+    for line in untranslated {
+        println!("{line}");
+    }
+}
+
+/// Random well-typed programs (`tests/common/progen.rs`), `CDSL_C_PROGEN_CASES`
+/// of them (default 400), each run on its generated argument.
+fn generated_units(skipped: &mut Vec<String>) -> Vec<(usize, Unit)> {
+    let cases = std::env::var("CDSL_C_PROGEN_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400u64);
+    let library = Library::default();
+    let mut units = Vec::new();
+    for seed in 0..cases {
+        let program = progen::generate(seed);
+        let mut sources = SourceMap::new();
+        let file = sources.add(format!("gen{seed}.cdsl"), program.source.as_str()).expect("small");
+        let (module, errors) = cdsl::syntax::parse_module(file, sources.text(file));
+        assert!(errors.is_empty(), "seed {seed}: {errors:?}");
+        let typed = cdsl::typeck::check_program(&[&module]).unwrap_or_else(|e| panic!("seed {seed}: {e:?}"));
+        let core = lower::lower(&typed);
+        let index = 100_000 + seed as usize;
+        let options = Options { prefix: format!("g{seed}_"), no_include: true };
+        let label = format!("generated seed {seed}");
+        // The only failure seen: a core IR whose `if` has a narrower
+        // variant type than one of its branches (a type checker bug, see
+        // the test's output), which no backend can translate.
+        let output = match c::generate(&core, Some(&sources), &options) {
+            Ok(output) => output,
+            Err(e) => {
+                skipped.push(format!("{label}: {e}"));
+                continue;
+            }
+        };
+        let param = core.functions[&program.entry].param.as_ref().map_or(Ty::Unit, |(_, t)| t.clone());
+        let arg = literal::parse(&program.arg, &param).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let label = format!("{label}: {} {arg}", program.entry);
+        let expected = match Interpreter::new(&core, &library).with_fuel(FUEL).call(
+            &program.entry,
+            arg.clone(),
+            &mut ValueStore,
+        ) {
+            Ok(value) => value.to_string(),
+            Err(e) => {
+                skipped.push(format!("{label}: the interpreter fails ({e})"));
+                continue;
+            }
+        };
+        let mut code = output.code;
+        match c::entry_function(&core, &options, &entry_name(index, 0), &program.entry, &arg) {
+            Ok(entry) => code.push_str(&entry),
+            Err(e) => {
+                skipped.push(format!("{label}: {e}"));
+                continue;
+            }
+        }
+        units.push((index, Unit { code, runs: vec![Run { label, expected }] }));
+    }
+    units
 }
 
 #[test]

@@ -62,12 +62,25 @@ typedef uint8_t cdsl_SysState;
     }                                                                                      \
     static inline uint##N##_t cdsl_xor_u##N(uint##N##_t a, uint##N##_t b) {               \
         return (uint##N##_t)((W)a ^ (W)b);                                                 \
-    }
+    }                                                                                      \
+    static inline bool cdsl_eq_u##N(uint##N##_t a, uint##N##_t b) { return a == b; }       \
+    static inline bool cdsl_ne_u##N(uint##N##_t a, uint##N##_t b) { return a != b; }       \
+    static inline bool cdsl_lt_u##N(uint##N##_t a, uint##N##_t b) { return a < b; }        \
+    static inline bool cdsl_gt_u##N(uint##N##_t a, uint##N##_t b) { return a > b; }        \
+    static inline bool cdsl_le_u##N(uint##N##_t a, uint##N##_t b) { return a <= b; }       \
+    static inline bool cdsl_ge_u##N(uint##N##_t a, uint##N##_t b) { return a >= b; }
 
 CDSL_WORD_OPS(8, unsigned int)
 CDSL_WORD_OPS(16, unsigned int)
 CDSL_WORD_OPS(32, uint32_t)
 CDSL_WORD_OPS(64, uint64_t)
+
+/* Comparisons go through functions so that comparing constants (which
+ * generated code does) draws no -Wtautological-compare or -Wtype-limits. */
+static inline bool cdsl_eq_bool(bool a, bool b) { return a == b; }
+static inline bool cdsl_ne_bool(bool a, bool b) { return a != b; }
+static inline bool cdsl_and_bool(bool a, bool b) { return a & b; }
+static inline bool cdsl_or_bool(bool a, bool b) { return a | b; }
 
 /* -------------------------------------------------------- allocation */
 

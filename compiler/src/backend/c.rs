@@ -344,10 +344,7 @@ impl Generator<'_> {
                         let _ = writeln!(out, "    (void){ident};");
                     }
                 }
-                let result = emitter.locals.temp();
-                let _ = writeln!(out, "    {};", self.types.decl(&function.result, &result));
-                emitter.stmt(body, &result, &function.result, out)?;
-                let _ = writeln!(out, "    return {result};");
+                emitter.stmt(body, RETURN, &function.result, out)?;
             }
             None => {
                 let element = function.type_args.first();
@@ -377,6 +374,9 @@ impl Generator<'_> {
         Ok(())
     }
 }
+
+/// The destination of [`FnEmitter::stmt`] that returns from the function.
+const RETURN: &str = "return";
 
 /// Emits one function body.
 struct FnEmitter<'g> {
@@ -436,7 +436,8 @@ impl FnEmitter<'_> {
         ident
     }
 
-    /// Writes statements that store `e` (as a `want`) in `dest`.
+    /// Writes statements that store `e` (as a `want`) in `dest` (or return
+    /// it, for [`RETURN`]).
     fn stmt(&mut self, e: &Expr, dest: &str, want: &Ty, out: &mut String) -> Result<(), BackendError> {
         let mark = self.scope.len();
         match &e.kind {
@@ -491,7 +492,9 @@ impl FnEmitter<'_> {
                     self.declare(&arm.payload, payload_ty, &value, &arm.body, "", out);
                     self.stmt(&arm.body, dest, want, out)?;
                     self.scope.truncate(inner);
-                    let _ = writeln!(out, "{}break;", self.pad());
+                    if dest != RETURN {
+                        let _ = writeln!(out, "{}break;", self.pad());
+                    }
                     self.level -= 1;
                     let _ = writeln!(out, "{pad}}}");
                 }
@@ -512,7 +515,11 @@ impl FnEmitter<'_> {
             }
             _ => {
                 let code = self.expr(e, want, out)?;
-                let _ = writeln!(out, "{}{dest} = {};", self.pad(), unparen(&code));
+                if dest == RETURN {
+                    let _ = writeln!(out, "{}return {};", self.pad(), unparen(&code));
+                } else {
+                    let _ = writeln!(out, "{}{dest} = {};", self.pad(), unparen(&code));
+                }
             }
         }
         self.scope.truncate(mark);
@@ -723,6 +730,11 @@ fn binary(op: BinOp, ty: &Ty, a: &str, b: &str) -> Result<String, BackendError> 
         Some(bits) => Ok(format!("cdsl_{name}_u{bits}({a}, {b})")),
         None => Err(bug(format!("`{op:?}` on a `{ty}`"))),
     };
+    // Words and `bool` are all `==` applies to in a well-typed program.
+    let compare = |name: &str| match ty {
+        Ty::Prim(Prim::Bool) => Ok(format!("cdsl_{name}_bool({a}, {b})")),
+        _ => helper(name),
+    };
     Ok(match op {
         BinOp::Add => helper("add")?,
         BinOp::Sub => helper("sub")?,
@@ -734,14 +746,14 @@ fn binary(op: BinOp, ty: &Ty, a: &str, b: &str) -> Result<String, BackendError> 
         BinOp::BitAnd => helper("and")?,
         BinOp::BitOr => helper("or")?,
         BinOp::BitXor => helper("xor")?,
-        BinOp::And => format!("(bool)(({a}) & ({b}))"),
-        BinOp::Or => format!("(bool)(({a}) | ({b}))"),
-        BinOp::Eq => format!("(({a}) == ({b}))"),
-        BinOp::Ne => format!("(({a}) != ({b}))"),
-        BinOp::Lt => format!("(({a}) < ({b}))"),
-        BinOp::Gt => format!("(({a}) > ({b}))"),
-        BinOp::Le => format!("(({a}) <= ({b}))"),
-        BinOp::Ge => format!("(({a}) >= ({b}))"),
+        BinOp::Eq => compare("eq")?,
+        BinOp::Ne => compare("ne")?,
+        BinOp::Lt => helper("lt")?,
+        BinOp::Gt => helper("gt")?,
+        BinOp::Le => helper("le")?,
+        BinOp::Ge => helper("ge")?,
+        BinOp::And => format!("cdsl_and_bool({a}, {b})"),
+        BinOp::Or => format!("cdsl_or_bool({a}, {b})"),
     })
 }
 
