@@ -15,7 +15,7 @@ build: deps
 	$(CARGO) build --release -p cdsl
 
 # The main job. For now: check every example program, print a summary, and run
-# one program on both semantics and compiled to Rust.
+# one program on both semantics and compiled to Rust and to C.
 # (Issue #7 extends it to mounting the ext2 example through FUSE.)
 run: build
 	@scripts/run-examples.sh $(CDSL) $(EXAMPLES)

@@ -27,4 +27,10 @@ echo
 echo "running $demo on value and update semantics (checked against each other):"
 "$cdsl" run "$demo" --fn main --arg '(SysState, 4096)' --engine both || exit 1
 echo "and compiled to Rust:"
-"$cdsl" run "$demo" --fn main --arg '(SysState, 4096)' --engine rust
+"$cdsl" run "$demo" --fn main --arg '(SysState, 4096)' --engine rust || exit 1
+if command -v "${CC:-cc}" >/dev/null; then
+  echo "and compiled to C:"
+  "$cdsl" run "$demo" --fn main --arg '(SysState, 4096)' --engine c || exit 1
+else
+  echo "(skipping the C engine: ${CC:-cc} is not installed)"
+fi
