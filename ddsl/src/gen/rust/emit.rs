@@ -247,7 +247,8 @@ impl StructGen<'_, '_> {
         w!(out, "");
         w!(out, "    #[inline]");
         w!(out, "    pub(crate) fn decode_at(bytes: &[u8], base: usize, path: &str) -> Result<{name}, DecodeError> {{");
-        w!(out, "        need(bytes, base, {fixed}, path, \"\")?;");
+        // The fixed part as an array: reads at constant offsets need no more checks.
+        w!(out, "        let b: &[u8; {fixed}] = fixed(bytes, base, path)?;");
         let mut var_end = String::from("0u64");
         for m in &self.plan.members {
             let at = format!("base + {}", m.offset);
@@ -259,7 +260,7 @@ impl StructGen<'_, '_> {
                         "        let f_{}: {} = {};",
                         m.name,
                         int_ty(*width),
-                        read_int(*width, *endian, "bytes", &at)
+                        read_int(*width, *endian, "b", &m.offset.to_string())
                     );
                     if let Some(magic) = m.magic {
                         w!(out, "        if u64::from(f_{}) != {magic:#x} {{", m.name);
@@ -290,7 +291,7 @@ impl StructGen<'_, '_> {
                     var_end = "(n as u64)".to_string();
                 }
                 other => {
-                    let value = self.decode_kind(other, &at, &fpath, &format!("{name}{}", camel(m.name)));
+                    let value = self.decode_kind(other, m.offset, &fpath, &format!("{name}{}", camel(m.name)));
                     w!(out, "        let f_{} = {value};", m.name);
                 }
             }
@@ -354,16 +355,18 @@ impl StructGen<'_, '_> {
         w!(out, "        }}");
     }
 
-    /// A Rust expression decoding `kind` at byte `at` of `bytes` (in bounds).
-    fn decode_kind(&self, kind: &Kind<'_>, at: &str, fpath: &str, enum_name: &str) -> String {
+    /// A Rust expression decoding `kind` at byte `off` of the fixed part `b`
+    /// (byte `base + off` of `bytes`).
+    fn decode_kind(&self, kind: &Kind<'_>, off: u64, fpath: &str, enum_name: &str) -> String {
+        let at = &format!("base + {off}");
         match kind {
-            Kind::Int { width, endian, .. } => read_int(*width, *endian, "bytes", at),
-            Kind::Array { width: Width::U8, len, .. } => format!("rd::<{len}>(bytes, {at}).unwrap_or([0u8; {len}])"),
+            Kind::Int { width, endian, .. } => read_int(*width, *endian, "b", &off.to_string()),
+            Kind::Array { width: Width::U8, len, .. } => format!("rd::<{len}>(b, {off}).unwrap_or([0u8; {len}])"),
             Kind::Array { width, endian, len } => {
                 let ty = int_ty(*width);
                 format!(
                     "{{ let mut a = [0{ty}; {len}]; for (i, slot) in a.iter_mut().enumerate() {{ *slot = {}; }} a }}",
-                    read_int(*width, *endian, "bytes", &format!("{at} + i * {}", width.bytes()))
+                    read_int(*width, *endian, "b", &format!("{off} + i * {}", width.bytes()))
                 )
             }
             Kind::Struct { name, .. } => {
@@ -380,7 +383,7 @@ impl StructGen<'_, '_> {
                 let mut default = None;
                 for arm in arms {
                     let sub_path = format!("{}.{}\")", fpath.trim_end_matches("\")"), arm.name);
-                    let value = self.decode_kind(&arm.kind, at, &sub_path, &format!("{enum_name}{}", camel(arm.name)));
+                    let value = self.decode_kind(&arm.kind, off, &sub_path, &format!("{enum_name}{}", camel(arm.name)));
                     let variant = format!("{enum_name}::{}({value})", camel(arm.name));
                     match arm.label {
                         Some(label) => s.push_str(&format!("if sel == {label:#x} {{ {variant} }} else ")),
