@@ -84,6 +84,15 @@ fn image(path: &str) {
             if n == 2 {
                 if let InodeIBlock::Dir(map) = &inode.i_block {
                     root_dir = Some(map.direct[0] as usize * block_size);
+                    // The arm must be the one the selector (i_mode) chooses.
+                    let mut wrong = inode.clone();
+                    wrong.i_block = InodeIBlock::File(BlockMap { direct: map.direct, indirect: 0, double_indirect: 0, triple_indirect: 0 });
+                    let err = wrong.encode(&mut vec![0u8; 128]).expect_err("wrong arm");
+                    assert_eq!(err.to_string(), "i_block (byte 40): holds arm `file`, but the selector chooses `dir`");
+                    let err = inode.encode(&mut [0u8; 100]).expect_err("short buffer");
+                    assert_eq!(err.to_string(), "Inode (byte 0): needs 128 bytes, the buffer has 100");
+                    let err = Inode::decode(&bytes[..100]).expect_err("short slice");
+                    assert_eq!(err.to_string(), "Inode (byte 0): needs 128 bytes, the slice has 100");
                 }
             }
         }

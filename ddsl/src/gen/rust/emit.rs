@@ -167,7 +167,7 @@ impl StructGen<'_, '_> {
         w!(out, "    /// Encodes into the start of `bytes`, computing magic and length fields;");
         w!(out, "    /// padding bytes are left as they are.");
         w!(out, "    pub fn encode(&self, bytes: &mut [u8]) -> Result<(), EncodeError> {{");
-        w!(out, "        self.encode_at(bytes, 0, \"\")");
+        w!(out, "        self.encode_at(bytes, 0, \"\").map_err(|e| e.or_path(\"{name}\"))");
         w!(out, "    }}");
         w!(out, "");
         w!(out, "    /// Every field with its path, for tools and tests.");
@@ -323,9 +323,9 @@ impl StructGen<'_, '_> {
     }
 
     fn asserts(&self, out: &mut String, err: &str, kind: &str) {
-        let name = self.plan.name;
-        // Decode errors get the type name at the top (`or_path`); encode ones here.
-        let path = if err == "DecodeError" { "path".to_string() } else { format!("&struct_path(path, \"{name}\")") };
+        // Errors about the struct itself have the path of the struct (empty at
+        // the top, where `decode`/`encode` put the type's name instead).
+        let path = "path";
         for (cond, message) in &self.plan.asserts {
             let message = match message {
                 Some(m) => format!("{m:?}"),
@@ -457,16 +457,20 @@ impl StructGen<'_, '_> {
         w!(out, "        let used = {fixed}u64.saturating_add({var_end});");
         match &self.plan.size {
             Size::Computed(size) => {
-                w!(out, "        let size = {}.ok_or_else(|| EncodeError::new(base, &struct_path(path, \"{name}\"), EncodeErrorKind::Arithmetic))?;", self.expr(size));
+                w!(
+                    out,
+                    "        let size = {}.ok_or_else(|| EncodeError::new(base, path, EncodeErrorKind::Arithmetic))?;",
+                    self.expr(size)
+                );
                 w!(out, "        if size < used {{");
-                w!(out, "            return Err(EncodeError::new(base, &struct_path(path, \"{name}\"), EncodeErrorKind::SizeTooSmall {{ size, used }}));");
+                w!(out, "            return Err(EncodeError::new(base, path, EncodeErrorKind::SizeTooSmall {{ size, used }}));");
                 w!(out, "        }}");
             }
             Size::Fields | Size::Stride => w!(out, "        let size = used;"),
         }
         w!(out, "        let end = u64::try_from(base).ok().and_then(|b| b.checked_add(size));");
         w!(out, "        if end.map_or(true, |end| end > bytes.len() as u64) {{");
-        w!(out, "            return Err(EncodeError::new(base, &struct_path(path, \"{name}\"), EncodeErrorKind::BufferTooSmall {{ need: size, len: bytes.len().saturating_sub(base) as u64 }}));");
+        w!(out, "            return Err(EncodeError::new(base, path, EncodeErrorKind::BufferTooSmall {{ need: size, len: bytes.len().saturating_sub(base) as u64 }}));");
         w!(out, "        }}");
         for m in &self.plan.members {
             let at = format!("base + {}", m.offset);
@@ -522,7 +526,10 @@ impl StructGen<'_, '_> {
                 width.bytes(),
                 endian_fn(*endian, "to")
             ),
-            Kind::Struct { .. } => format!("{value}.encode_at(bytes, {at}, {fpath})?;"),
+            Kind::Struct { .. } => {
+                let field = fpath.trim_start_matches("&join(path, ").trim_end_matches(')');
+                format!("{value}.encode_at(bytes, {at}, \"\").map_err(|e| e.within(path, {field}))?;")
+            }
             Kind::Select { arms, .. } => {
                 let mut s = format!("match &{value} {{ ");
                 for arm in arms {
