@@ -11,6 +11,7 @@ NEEDED=(
   "mke2fs e2fsprogs"      # real ext2 images for the DDSL tests
   "e2fsck e2fsprogs"      # the oracle those tests compare `ddsl fsck` with
   "debugfs e2fsprogs"     # corrupting test images in targeted ways
+  "coqc coq"              # type-checks the Coq mirror of the shallow embedding (~20 s to install)
 )
 
 if ! command -v cargo >/dev/null 2>&1; then

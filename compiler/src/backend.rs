@@ -1,7 +1,9 @@
 //! Backends: from the core IR ([`crate::core::ir::Program`]) to code other
 //! tools compile. [`rust`] produces one safe Rust module per program, [`c`]
-//! one C99 translation unit over `runtime/c`; the Isabelle and Coq backends
-//! (issue #8) will sit beside them.
+//! one C99 translation unit over `runtime/c`, [`coq`] a shallow embedding of
+//! the value semantics checked by `coqc`; the Isabelle backend (issue #8)
+//! will sit beside them.
 
 pub mod c;
+pub mod coq;
 pub mod rust;

@@ -106,6 +106,9 @@ enum Emit {
     Rust,
     /// One C99 file (`<stem>.c`); with `-o DIR` the C runtime beside it.
     C,
+    /// A Coq shallow embedding: `DIR/<Module>.v`, `DIR/CdslBase.v` and a
+    /// `Makefile` (`make -C DIR` type-checks them); needs `-o DIR`.
+    Coq,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -271,7 +274,11 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
         Ok(typed) => typed,
         Err(errors) => return report(&sources, errors.iter().map(|e| e.to_diagnostic()).collect(), colour),
     };
+    if let Emit::Coq = emit {
+        return build_coq(&file, &cdsl::core::lower::lower(&typed), out);
+    }
     let (text, extension) = match emit {
+        Emit::Coq => unreachable!("bug: handled above"),
         Emit::Core => (cdsl::core::print::program(&cdsl::core::lower::lower(&typed)), "core"),
         Emit::Rust => {
             use cdsl::backend::rust;
@@ -328,6 +335,35 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
             ExitCode::from(2)
         }
     }
+}
+
+/// `--emit coq`: several files, so a directory is required.
+fn build_coq(file: &std::path::Path, core: &cdsl::core::ir::Program, out: Option<PathBuf>) -> ExitCode {
+    use cdsl::backend::coq;
+    let Some(dir) = out else {
+        let _ = writeln!(std::io::stderr(), "error: `--emit coq` writes several files; give a directory with `-o DIR`");
+        return ExitCode::from(2);
+    };
+    let stem = file.file_stem().map_or_else(|| "out".into(), |s| s.to_string_lossy().into_owned());
+    let output = match coq::generate(core, &coq::module_name(&stem)) {
+        Ok(output) => output,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        let _ = writeln!(std::io::stderr(), "error: cannot create `{}`: {e}", dir.display());
+        return ExitCode::from(2);
+    }
+    for (name, text) in output.files() {
+        let path = dir.join(name);
+        if let Err(e) = std::fs::write(&path, text) {
+            let _ = writeln!(std::io::stderr(), "error: cannot write `{}`: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn report(sources: &SourceMap, diagnostics: Vec<Diagnostic>, colour: Colour) -> ExitCode {
