@@ -279,3 +279,29 @@ fn generated_code_snapshot() {
     ));
     assert_eq!(generated.skipped[0].what, "a struct named like a type of the generated module");
 }
+
+#[test]
+fn every_accepted_corpus_layout_generates_rust_that_compiles() {
+    let dir = temp("corpus");
+    let mut lib = String::new();
+    let mut entries: Vec<_> =
+        std::fs::read_dir("tests/layouts/pass").expect("corpus").flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for (i, layout) in entries.iter().enumerate() {
+        let out = dir.join(format!("m{i}"));
+        let output = ddsl::build::generate_file(layout, &out, false).expect("an accepted layout generates");
+        assert!(!output.structs.is_empty(), "{}: nothing generated", layout.display());
+        lib.push_str(&format!("pub mod m{i} {{\n    include!({:?});\n}}\n", output.path));
+    }
+    std::fs::write(dir.join("lib.rs"), lib).expect("lib.rs");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let status = Command::new(&rustc)
+        .args(["--edition", "2021", "--crate-type", "lib", "-D", "warnings", "-o"])
+        .arg(dir.join("libcorpus.rlib"))
+        .arg(dir.join("lib.rs"))
+        .status();
+    match status {
+        Ok(s) => assert!(s.success(), "generated code does not compile (see above), in {}", dir.display()),
+        Err(e) => eprintln!("skipped: cannot run `{rustc}`: {e}"),
+    }
+}
