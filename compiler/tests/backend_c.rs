@@ -4,9 +4,11 @@
 //! (each under its own name prefix), batched into two translation units
 //! compiled by `cc -std=c99 -Wall -Wextra -Werror -O1` in parallel, and
 //! each run's printed result must be the interpreter's, character for
-//! character. Runs are chosen as in `backend_rust.rs`. A few programs also
-//! run under valgrind (no invalid access, no leak: the entry releases its
-//! result). `cdsl build --emit c -o DIR` writes a unit that compiles with
+//! character. Runs are chosen as in `backend_rust.rs`; 400 random
+//! well-typed programs (`common/progen.rs`) join them. The programs that
+//! allocate run under valgrind (no invalid access, no leak: the entry
+//! releases its result), and the corpora under ASan and UBSan where `cc`
+//! supports them. `cdsl build --emit c -o DIR` writes a unit that compiles with
 //! the runtime beside it, and snapshots pin the generated code of two small
 //! programs. Without `cc` the compiling tests are skipped with a message.
 
@@ -358,6 +360,35 @@ fn generated_c_is_clean_under_valgrind() {
         "valgrind found errors in {runs} runs:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), runs);
+}
+
+#[test]
+fn generated_c_is_clean_under_address_and_undefined_behaviour_sanitizers() {
+    let test = "generated_c_is_clean_under_address_and_undefined_behaviour_sanitizers";
+    if !have_cc(test) {
+        return;
+    }
+    let sanitize = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-O1", "-g"];
+    let probe = scratch("sanitize-probe");
+    let works = engine::compile(&probe, "int main(void) { return 0; }\n", &sanitize)
+        .is_ok_and(|binary| Command::new(binary).output().is_ok_and(|o| o.status.success()));
+    let _ = std::fs::remove_dir_all(&probe);
+    if !works {
+        println!("skipping {test}: cc cannot build and run with -fsanitize=address,undefined here");
+        return;
+    }
+    // The corpora's programs too: arithmetic on every word width and shift amount.
+    let files = corpus_files();
+    let mut skipped = Vec::new();
+    let units: Vec<Unit> = files.iter().enumerate().map(|(i, path)| unit(path, i, &mut skipped)).collect();
+    let all: Vec<(usize, &Unit)> = units.iter().enumerate().collect();
+    let runs: usize = units.iter().map(|u| u.runs.len()).sum();
+    let dir = scratch("sanitize");
+    let binary = engine::compile(&dir, &batch(&all), &sanitize).unwrap_or_else(|e| panic!("{e}"));
+    let output = Command::new(&binary).output().expect("the sanitized batch runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(output.status.success(), "sanitizers found errors:\n{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), runs);
 }
 
