@@ -60,6 +60,13 @@ fn image(path: &str) {
     assert_eq!(view.s_magic(), Superblock::S_MAGIC);
     assert_eq!(view.s_feature_ro_compat_sparse_super(), sb.s_feature_ro_compat_sparse_super());
     print_fields("sb", sb.fields());
+    let mut bad = sb_bytes.to_vec();
+    bad[96] |= 0x10;
+    let err = Superblock::decode(&bad).expect_err("meta_bg");
+    assert_eq!(err.to_string(), "s_feature_incompat (byte 96): unsupported feature meta_bg");
+    bad[56] = 0x34;
+    let err = Superblock::decode(&bad).expect_err("bad magic");
+    assert_eq!(err.to_string(), "s_magic (byte 56): bad magic 0xef34, expected 0xef53");
     let mut written = round_trip!(Superblock, &sb, sb_bytes, "sb");
     let block_size = 1024usize << sb.s_log_block_size;
     let groups = (sb.s_blocks_count - sb.s_first_data_block).div_ceil(sb.s_blocks_per_group) as usize;
