@@ -64,6 +64,10 @@ fn image(path: &str) {
     bad[96] |= 0x10;
     let err = Superblock::decode(&bad).expect_err("meta_bg");
     assert_eq!(err.to_string(), "s_feature_incompat (byte 96): unsupported feature meta_bg");
+    let mut unsupported = sb.clone();
+    unsupported.s_feature_incompat |= 0x1;
+    let err = unsupported.encode(&mut vec![0u8; 1024]).expect_err("compression");
+    assert_eq!(err.to_string(), "s_feature_incompat (byte 96): unsupported feature compression");
     bad[56] = 0x34;
     let err = Superblock::decode(&bad).expect_err("bad magic");
     assert_eq!(err.to_string(), "s_magic (byte 56): bad magic 0xef34, expected 0xef53");

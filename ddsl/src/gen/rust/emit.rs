@@ -268,7 +268,7 @@ impl StructGen<'_, '_> {
                         w!(out, "        }}");
                     }
                     if let SubFields::Flags { gate: true, flags } = sub {
-                        self.feature_gate(out, m.name, flags, &at, &fpath);
+                        self.feature_gate(out, m.name, flags, &at, &fpath, "DecodeError");
                     }
                 }
                 Kind::VarArray { width, endian, len } => {
@@ -339,7 +339,9 @@ impl StructGen<'_, '_> {
         }
     }
 
-    fn feature_gate(&self, out: &mut String, field: &str, flags: &[Flag], at: &str, fpath: &str) {
+    /// An unknown or `unsupported` feature bit is an error (`err` is
+    /// `DecodeError` or `EncodeError`): never read or written as if known.
+    fn feature_gate(&self, out: &mut String, field: &str, flags: &[Flag], at: &str, fpath: &str, err: &str) {
         let known = flags.iter().fold(0u64, |a, f| a | f.mask);
         let unsupported = flags.iter().filter(|f| f.unsupported).fold(0u64, |a, f| a | f.mask);
         w!(out, "        let bad = u64::from(f_{field}) & !{known:#x} | u64::from(f_{field}) & {unsupported:#x};");
@@ -351,7 +353,7 @@ impl StructGen<'_, '_> {
         }
         w!(out, "                _ => None,");
         w!(out, "            }};");
-        w!(out, "            return Err(DecodeError::new({at}, {fpath}, DecodeErrorKind::UnsupportedFeature {{ name, mask }}));");
+        w!(out, "            return Err({err}::new({at}, {fpath}, {err}Kind::UnsupportedFeature {{ name, mask }}));");
         w!(out, "        }}");
     }
 
@@ -428,6 +430,9 @@ impl StructGen<'_, '_> {
                         w!(out, "        let f_{}: {ty} = {ty}::try_from(self.{}.len()).map_err(|_| EncodeError::new({at}, {fpath}, EncodeErrorKind::ValueTooLarge {{ value: self.{}.len() as u64, max: u64::from({ty}::MAX) }}))?;", m.name, ident(array), ident(array));
                     } else {
                         w!(out, "        let f_{}: {ty} = self.{};", m.name, ident(m.name));
+                        if let Kind::Int { sub: SubFields::Flags { gate: true, flags }, .. } = &m.kind {
+                            self.feature_gate(out, m.name, flags, &at, &fpath, "EncodeError");
+                        }
                     }
                 }
                 Kind::VarArray { width, len, .. } => {
