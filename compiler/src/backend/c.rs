@@ -470,36 +470,7 @@ impl FnEmitter<'_> {
                 self.declare(var, &slot.ty.clone(), &value, body, "", out);
                 self.stmt(body, dest, want, out)?;
             }
-            ExprKind::Case { scrutinee, arms } => {
-                let (_, ident, ty) = self.lookup(scrutinee)?.clone();
-                let Ty::Variant(alts) = &ty else { return Err(bug(format!("a case on a `{ty}`"))) };
-                let pad = self.pad();
-                let _ = writeln!(out, "{pad}switch ({ident}.tag) {{");
-                for (k, arm) in arms.iter().enumerate() {
-                    let payload_ty = alts.get(&arm.tag).ok_or_else(|| bug(format!("no `{}` in `{ty}`", arm.tag)))?;
-                    let label = if k + 1 == arms.len() {
-                        "default:".to_owned()
-                    } else {
-                        format!("case {}:", self.types().tag(&ty, &arm.tag))
-                    };
-                    let _ = writeln!(out, "{pad}{label} {{");
-                    self.level += 1;
-                    let value = match payload_ty {
-                        Ty::Unit => "0".to_owned(),
-                        _ => format!("{ident}.u.{}", c_ident(&arm.tag)),
-                    };
-                    let inner = self.scope.len();
-                    self.declare(&arm.payload, payload_ty, &value, &arm.body, "", out);
-                    self.stmt(&arm.body, dest, want, out)?;
-                    self.scope.truncate(inner);
-                    if dest != RETURN {
-                        let _ = writeln!(out, "{}break;", self.pad());
-                    }
-                    self.level -= 1;
-                    let _ = writeln!(out, "{pad}}}");
-                }
-                let _ = writeln!(out, "{pad}}}");
-            }
+            ExprKind::Case { scrutinee, arms } => self.case(scrutinee, arms, dest, want, out)?,
             ExprKind::If { cond, then, els } => {
                 let cond = self.expr(cond, &cond.ty, out)?;
                 let pad = self.pad();
@@ -523,6 +494,47 @@ impl FnEmitter<'_> {
             }
         }
         self.scope.truncate(mark);
+        Ok(())
+    }
+
+    /// A match on the tag of `scrutinee`: a `switch`, the last arm as
+    /// `default` (so every path stores to `dest`, visibly to the compiler).
+    fn case(
+        &mut self,
+        scrutinee: &str,
+        arms: &[crate::core::ir::CaseArm],
+        dest: &str,
+        want: &Ty,
+        out: &mut String,
+    ) -> Result<(), BackendError> {
+        let (_, ident, ty) = self.lookup(scrutinee)?.clone();
+        let Ty::Variant(alts) = &ty else { return Err(bug(format!("a case on a `{ty}`"))) };
+        let pad = self.pad();
+        let _ = writeln!(out, "{pad}switch ({ident}.tag) {{");
+        for (k, arm) in arms.iter().enumerate() {
+            let payload_ty = alts.get(&arm.tag).ok_or_else(|| bug(format!("no `{}` in `{ty}`", arm.tag)))?;
+            let label = if k + 1 == arms.len() {
+                "default:".to_owned()
+            } else {
+                format!("case {}:", self.types().tag(&ty, &arm.tag))
+            };
+            let _ = writeln!(out, "{pad}{label} {{");
+            self.level += 1;
+            let value = match payload_ty {
+                Ty::Unit => "0".to_owned(),
+                _ => format!("{ident}.u.{}", c_ident(&arm.tag)),
+            };
+            let inner = self.scope.len();
+            self.declare(&arm.payload, payload_ty, &value, &arm.body, "", out);
+            self.stmt(&arm.body, dest, want, out)?;
+            self.scope.truncate(inner);
+            if dest != RETURN {
+                let _ = writeln!(out, "{}break;", self.pad());
+            }
+            self.level -= 1;
+            let _ = writeln!(out, "{pad}}}");
+        }
+        let _ = writeln!(out, "{pad}}}");
         Ok(())
     }
 
@@ -586,23 +598,7 @@ impl FnEmitter<'_> {
                 }
                 format!("(({}){{ {} }})", self.types().repr(&e.ty), parts.join(", "))
             }
-            ExprKind::Con { tag, payload } => {
-                let Ty::Variant(alts) = &e.ty else { return Err(bug(format!("`{tag}` of type `{}`", e.ty))) };
-                let payload_ty = alts.get(tag).ok_or_else(|| bug(format!("no `{tag}` in `{}`", e.ty)))?;
-                let (repr, tag_const) = (self.types().repr(&e.ty), self.types().tag(&e.ty, tag));
-                match (payload_ty, &payload.kind) {
-                    (Ty::Unit, ExprKind::Unit) => format!("(({repr}){{ .tag = {tag_const} }})"),
-                    (Ty::Unit, _) => {
-                        let code = self.expr(payload, payload_ty, out)?;
-                        let _ = writeln!(out, "{}(void){code};", self.pad());
-                        format!("(({repr}){{ .tag = {tag_const} }})")
-                    }
-                    _ => {
-                        let code = self.expr(payload, payload_ty, out)?;
-                        format!("(({repr}){{ .tag = {tag_const}, .u.{} = {code} }})", c_ident(tag))
-                    }
-                }
-            }
+            ExprKind::Con { tag, payload } => self.con(e, tag, payload, out)?,
             ExprKind::App(f, a) => {
                 let Ty::Fun(param, result) = &f.ty else { return Err(bug(format!("applying a `{}`", f.ty))) };
                 let callee = match &f.kind {
@@ -635,20 +631,42 @@ impl FnEmitter<'_> {
                 let access = if matches!(record.ty, Ty::Record { boxed: true, .. }) { "->" } else { "." };
                 format!("{code}{access}{}", c_ident(field))
             }
-            ExprKind::Put { record, field, value } => {
-                let record_code = self.expr(record, &record.ty, out)?;
-                let slot =
-                    record.ty.field(field).ok_or_else(|| bug(format!("putting `{field}` in `{}`", record.ty)))?;
-                let temp = self.locals.temp();
-                let pad = self.pad();
-                let _ = writeln!(out, "{pad}{} = {};", self.types().decl(&record.ty, &temp), unparen(&record_code));
-                let value_code = self.expr(value, &slot.ty, out)?;
-                let access = if matches!(record.ty, Ty::Record { boxed: true, .. }) { "->" } else { "." };
-                let _ = writeln!(out, "{pad}{temp}{access}{} = {};", c_ident(field), unparen(&value_code));
-                temp
-            }
+            ExprKind::Put { record, field, value } => self.put(record, field, value, out)?,
             _ => self.hoist(e, out)?,
         })
+    }
+
+    /// A variant value: a compound literal of its tag and payload.
+    fn con(&mut self, e: &Expr, tag: &str, payload: &Expr, out: &mut String) -> Result<String, BackendError> {
+        let Ty::Variant(alts) = &e.ty else { return Err(bug(format!("`{tag}` of type `{}`", e.ty))) };
+        let payload_ty = alts.get(tag).ok_or_else(|| bug(format!("no `{tag}` in `{}`", e.ty)))?;
+        let (repr, tag_const) = (self.types().repr(&e.ty), self.types().tag(&e.ty, tag));
+        Ok(match (payload_ty, &payload.kind) {
+            (Ty::Unit, ExprKind::Unit) => format!("(({repr}){{ .tag = {tag_const} }})"),
+            (Ty::Unit, _) => {
+                let code = self.expr(payload, payload_ty, out)?;
+                let _ = writeln!(out, "{}(void){code};", self.pad());
+                format!("(({repr}){{ .tag = {tag_const} }})")
+            }
+            _ => {
+                let code = self.expr(payload, payload_ty, out)?;
+                format!("(({repr}){{ .tag = {tag_const}, .u.{} = {code} }})", c_ident(tag))
+            }
+        })
+    }
+
+    /// `record { field = value }`: the record in a temporary, the field
+    /// written in place (through the pointer, for a boxed record).
+    fn put(&mut self, record: &Expr, field: &str, value: &Expr, out: &mut String) -> Result<String, BackendError> {
+        let record_code = self.expr(record, &record.ty, out)?;
+        let slot = record.ty.field(field).ok_or_else(|| bug(format!("putting `{field}` in `{}`", record.ty)))?;
+        let temp = self.locals.temp();
+        let pad = self.pad();
+        let _ = writeln!(out, "{pad}{} = {};", self.types().decl(&record.ty, &temp), unparen(&record_code));
+        let value_code = self.expr(value, &slot.ty, out)?;
+        let access = if matches!(record.ty, Ty::Record { boxed: true, .. }) { "->" } else { "." };
+        let _ = writeln!(out, "{pad}{temp}{access}{} = {};", c_ident(field), unparen(&value_code));
+        Ok(temp)
     }
 
     /// Converts `code` of type `from` to type `to` where their C types

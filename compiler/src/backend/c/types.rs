@@ -337,46 +337,58 @@ impl Types {
                 }
                 let _ = writeln!(out, "{pad}cdsl_buf_puts(out, \"}}\");");
             }
-            Ty::Variant(alts) => {
-                let _ = writeln!(out, "{pad}switch ({code}.tag) {{");
-                let count = alts.len();
-                for (k, (tag, payload)) in alts.iter().enumerate() {
-                    let label =
-                        if k + 1 == count { "default:".to_owned() } else { format!("case {}:", self.tag(ty, tag)) };
-                    let _ = writeln!(out, "{pad}{label} {{");
-                    if *payload == Ty::Unit {
-                        let _ = writeln!(out, "{pad}    cdsl_buf_puts(out, \"{tag}\");");
-                    } else {
-                        let inner = format!("{code}.u.{}", c_ident(tag));
-                        // A payload that is itself a variant with a payload is parenthesised.
-                        let nested = match payload {
-                            Ty::Variant(inner_alts) => {
-                                let with: Vec<String> = inner_alts
-                                    .iter()
-                                    .filter(|(_, p)| **p != Ty::Unit)
-                                    .map(|(t, _)| format!("{inner}.tag == {}", self.tag(payload, t)))
-                                    .collect();
-                                if with.is_empty() {
-                                    "0".to_owned()
-                                } else {
-                                    with.join(" || ")
-                                }
-                            }
-                            _ => "0".to_owned(),
-                        };
-                        let _ = writeln!(out, "{pad}    int nested = {nested};");
-                        let _ = writeln!(out, "{pad}    cdsl_buf_puts(out, nested ? \"{tag} (\" : \"{tag} \");");
-                        self.show(payload, &inner, depth + 1, out)?;
-                        let _ = writeln!(out, "{pad}    if (nested) cdsl_buf_puts(out, \")\");");
-                    }
-                    let _ = writeln!(out, "{pad}    break;\n{pad}}}");
-                }
-                let _ = writeln!(out, "{pad}}}");
-            }
+            Ty::Variant(alts) => self.show_variant(ty, alts, code, depth, out)?,
             Ty::Fun(..) | Ty::Abstract { .. } | Ty::Var { .. } | Ty::Meta { .. } | Ty::Error => {
                 return Err(BackendError::Unsupported(format!("printing a `{ty}`")));
             }
         }
+        Ok(())
+    }
+
+    /// Prints a variant: `Tag`, `Tag payload`, or `Tag (payload)` when the
+    /// payload is a variant with a payload (the interpreters' format).
+    fn show_variant(
+        &self,
+        ty: &Ty,
+        alts: &crate::typeck::types::Alts,
+        code: &str,
+        depth: usize,
+        out: &mut String,
+    ) -> Result<(), BackendError> {
+        let pad = "    ".repeat(depth + 1);
+        let _ = writeln!(out, "{pad}switch ({code}.tag) {{");
+        let count = alts.len();
+        for (k, (tag, payload)) in alts.iter().enumerate() {
+            let label = if k + 1 == count { "default:".to_owned() } else { format!("case {}:", self.tag(ty, tag)) };
+            let _ = writeln!(out, "{pad}{label} {{");
+            if *payload == Ty::Unit {
+                let _ = writeln!(out, "{pad}    cdsl_buf_puts(out, \"{tag}\");");
+            } else {
+                let inner = format!("{code}.u.{}", c_ident(tag));
+                // A payload that is itself a variant with a payload is parenthesised.
+                let nested = match payload {
+                    Ty::Variant(inner_alts) => {
+                        let with: Vec<String> = inner_alts
+                            .iter()
+                            .filter(|(_, p)| **p != Ty::Unit)
+                            .map(|(t, _)| format!("{inner}.tag == {}", self.tag(payload, t)))
+                            .collect();
+                        if with.is_empty() {
+                            "0".to_owned()
+                        } else {
+                            with.join(" || ")
+                        }
+                    }
+                    _ => "0".to_owned(),
+                };
+                let _ = writeln!(out, "{pad}    int nested = {nested};");
+                let _ = writeln!(out, "{pad}    cdsl_buf_puts(out, nested ? \"{tag} (\" : \"{tag} \");");
+                self.show(payload, &inner, depth + 1, out)?;
+                let _ = writeln!(out, "{pad}    if (nested) cdsl_buf_puts(out, \")\");");
+            }
+            let _ = writeln!(out, "{pad}    break;\n{pad}}}");
+        }
+        let _ = writeln!(out, "{pad}}}");
         Ok(())
     }
 
