@@ -132,17 +132,19 @@ fn sample(ty: &Ty, k: u64) -> Option<Value> {
     })
 }
 
-/// Whether a function reaches an abstract one (a Coq `Parameter`, on
-/// which computation gets stuck).
-fn reaches_abstract(core: &ir::Program, name: &str, seen: &mut BTreeSet<String>) -> bool {
+/// Whether a function reaches an abstract one left a Coq `Parameter` (on
+/// which computation gets stuck; the runtime's modelled ones are defined).
+fn reaches_abstract(core: &ir::Program, output: &coq::Output, name: &str, seen: &mut BTreeSet<String>) -> bool {
     if !seen.insert(name.to_owned()) {
         return false;
     }
     let Some(function) = core.functions.get(name) else { return false };
-    let Some(body) = &function.body else { return true };
+    let Some(body) = &function.body else {
+        return output.code.contains(&format!("Parameter {} :", output.names[name]));
+    };
     let mut globals = BTreeSet::new();
     collect_globals(body, &mut globals);
-    globals.iter().any(|g| reaches_abstract(core, g, seen))
+    globals.iter().any(|g| reaches_abstract(core, output, g, seen))
 }
 
 fn collect_globals(e: &ir::Expr, into: &mut BTreeSet<String>) {
@@ -187,7 +189,7 @@ fn examples(path: &Path, core: &ir::Program, output: &coq::Output, text: &mut St
     let library = Library::default();
     let mut count = 0;
     for (function, arg) in runs_of(path, core) {
-        if reaches_abstract(core, &function, &mut BTreeSet::new()) {
+        if reaches_abstract(core, output, &function, &mut BTreeSet::new()) {
             continue;
         }
         let entry = &core.functions[&function];

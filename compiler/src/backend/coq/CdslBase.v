@@ -45,3 +45,37 @@ Example cdsl_mod_zero : cdsl_mod 32 7 0 = 0 := eq_refl.
 Example cdsl_shl_wide : cdsl_shl 32 1 32 = 0 := eq_refl.
 Example cdsl_shl_wraps : cdsl_shl 8 255 1 = 254 := eq_refl.
 Example cdsl_complement_8 : cdsl_complement 8 1 = 254 := eq_refl.
+
+(* The runtime's value-semantics models (runtime/src/library.rs), used by
+   generated modules for the abstract functions of those names. *)
+
+(* A word array is a list; lengths stay far below 2^32. *)
+Definition cdsl_WordArray (A : Type) : Type := list A.
+
+Definition cdsl_wa_length {A : Type} (xs : list A) : N := N.of_nat (List.length xs).
+
+(* Out of range reads give the element type's zero, as the runtime does. *)
+Definition cdsl_wa_get {A : Type} (zero : A) (xs : list A) (i : N) : A :=
+  if N.ltb i (cdsl_wa_length xs) then List.nth (N.to_nat i) xs zero else zero.
+
+(* `Some` the updated array, `None` when the index is out of range. *)
+Definition cdsl_wa_put {A : Type} (xs : list A) (i : N) (v : A) : option (list A) :=
+  if N.ltb i (cdsl_wa_length xs)
+  then Some (List.firstn (N.to_nat i) xs ++ v :: List.skipn (S (N.to_nat i)) xs)%list
+  else None.
+
+(* Arrays above 2^24 elements fail to allocate (MAX_ARRAY_LEN). *)
+Definition cdsl_wa_create {A : Type} (zero : A) (len : N) : option (list A) :=
+  if N.ltb (N.pow 2 24) len then None else Some (List.repeat zero (N.to_nat len)).
+
+(* seq32/seq64: idx = frm, frm + step, .. while idx < to (a step of 0 is
+   1); bounded iteration, binary in the count so it never builds a unary
+   number. *)
+Definition cdsl_seq {A : Type} (frm to step : N) (f : A -> N -> A) (acc : A) : A :=
+  let step := N.max step 1 in
+  let count := if N.leb to frm then 0 else N.div (to - frm + step - 1) step in
+  snd (N.iter count (fun p => let '(idx, a) := p in (idx + step, f a idx)) (frm, acc)).
+
+Example cdsl_seq_sums : cdsl_seq 0 5 1 (fun a i => a + i) 0 = 10 := eq_refl.
+Example cdsl_seq_steps : cdsl_seq 1 10 4 (fun a i => a * 10 + i) 0 = 159 := eq_refl.
+Example cdsl_wa_get_out : cdsl_wa_get 0 (1 :: 2 :: nil)%list 4294967295 = 0 := eq_refl.
