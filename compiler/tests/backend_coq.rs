@@ -377,3 +377,27 @@ pick (o, b) = (first [U8] (o, 7 >> 1), first [Bool] (None, b && True))
 ";
     insta::assert_snapshot!("backend_coq_first", snapshot("first", source));
 }
+
+/// The lemma `docs/proofs.md` shows is proved against the generated module.
+#[test]
+fn the_lemma_in_docs_proofs_md_checks() {
+    if !have_coqc() {
+        return;
+    }
+    let doc = std::fs::read_to_string(manifest().join("../docs/proofs.md")).expect("docs/proofs.md");
+    let block = doc.split("```coq\n").nth(1).and_then(|rest| rest.split("```").next()).expect("a ```coq block");
+    let dir = scratch("docs");
+    let status = Command::new(env!("CARGO_BIN_EXE_cdsl"))
+        .args(["build", "--emit", "coq", "-o"])
+        .arg(&dir)
+        .arg(manifest().join("../fs-examples/cdsl/bitmap_alloc.cdsl"))
+        .status()
+        .expect("cdsl runs");
+    assert!(status.success());
+    let make = Command::new("make").arg("-s").arg("-C").arg(&dir).output().expect("make runs");
+    assert!(make.status.success(), "{}", String::from_utf8_lossy(&make.stderr));
+    std::fs::write(dir.join("Mine.v"), block).expect("write");
+    let coqc = Command::new("coqc").args(["-R", ".", "Cdsl", "Mine.v"]).current_dir(&dir).output().expect("coqc runs");
+    assert!(coqc.status.success(), "{}", String::from_utf8_lossy(&coqc.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
