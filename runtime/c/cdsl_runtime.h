@@ -108,6 +108,24 @@ void cdsl_wordarray_free(cdsl_wordarray *array);
 static inline uint32_t cdsl_wordarray_length(const cdsl_wordarray *array) { return array->len; }
 /* Element `i` as a `T` lvalue (unchecked: callers check `i < len`). */
 #define CDSL_WORDARRAY_AT(T, array, i) (((T *)(array)->data)[i])
+/* `wordarray_get`/`wordarray_put` on arrays of words: out of range, `get`
+ * gives 0 and `put` changes nothing and returns false (the `Error` case).
+ * Arrays of other plain elements use CDSL_WORDARRAY_AT in generated code. */
+#define CDSL_WORDARRAY_ACCESS(N)                                                                      \
+    static inline uint##N##_t cdsl_wordarray_get_u##N(const cdsl_wordarray *array, uint32_t i) {    \
+        return i < array->len ? CDSL_WORDARRAY_AT(uint##N##_t, array, i) : 0;                        \
+    }                                                                                               \
+    static inline bool cdsl_wordarray_put_u##N(cdsl_wordarray *array, uint32_t i, uint##N##_t v) { \
+        if (i >= array->len) return false;                                                          \
+        CDSL_WORDARRAY_AT(uint##N##_t, array, i) = v;                                               \
+        return true;                                                                                \
+    }
+
+CDSL_WORDARRAY_ACCESS(8)
+CDSL_WORDARRAY_ACCESS(16)
+CDSL_WORDARRAY_ACCESS(32)
+CDSL_WORDARRAY_ACCESS(64)
+
 /* Copies min(len, dst->len - dst_off, src->len - src_off) elements; nothing
  * when an offset is out of range. */
 void cdsl_wordarray_copy(cdsl_wordarray *dst, const cdsl_wordarray *src, uint32_t dst_off, uint32_t src_off,

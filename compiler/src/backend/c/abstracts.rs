@@ -43,6 +43,8 @@ pub fn body(
     if let Some(missing) = wanted.iter().find(|f| param.and_then(|p| p.field(f)).is_none()) {
         return Err(format!("`{name}` got a record without field `{missing}`"));
     }
+    // Arrays of words go through the runtime's typed accessors.
+    let bits = word_bits(element);
     let element = || {
         let e = element.ok_or_else(|| format!("`{name}` has no element type"))?;
         let plain = is_plain(e) && *e != Ty::Prim(Prim::String);
@@ -67,6 +69,17 @@ pub fn body(
         }
         "wordarray_free" => "cdsl_wordarray_free(arg.p1);\nreturn arg.p0;".to_owned(),
         "wordarray_length" => "return cdsl_wordarray_length(arg);".to_owned(),
+        "wordarray_get" if bits.is_some() => {
+            format!("return cdsl_wordarray_get_u{}(arg.p0, arg.p1);", bits.unwrap_or_default())
+        }
+        "wordarray_put" if bits.is_some() => format!(
+            "{r} result;\nif (cdsl_wordarray_put_u{}(arg.p0, arg.p1, arg.p2)) {{\n    result.tag = {};\n    \
+             result.u.Success = arg.p0;\n}} else {{\n    result.tag = {};\n    result.u.Error = arg.p0;\n}}\nreturn \
+             result;",
+            bits.unwrap_or_default(),
+            types.tag(result, "Success"),
+            types.tag(result, "Error")
+        ),
         "wordarray_get" => {
             let elem = element()?;
             format!(
@@ -123,6 +136,14 @@ pub fn body(
         }
         _ => return Err("the C runtime has no implementation of it".to_owned()),
     })
+}
+
+/// The width of a word element type.
+fn word_bits(element: Option<&Ty>) -> Option<u32> {
+    match element {
+        Some(Ty::Prim(p)) if p.is_word() => Some(p.bits()),
+        _ => None,
+    }
 }
 
 fn success_tuple(types: &Types, result: &Ty) -> Result<String, String> {
