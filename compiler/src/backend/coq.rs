@@ -474,16 +474,22 @@ impl Generator<'_> {
             ExprKind::Let { var, value, body } | ExprKind::LetBang { var, value, body, .. } => {
                 let value_text = self.operand(value, locals, depth + 1)?;
                 let ty = self.ty(&value.ty)?;
+                let mark = locals.mark();
                 let var = locals.bind(var, &value.ty);
-                format!("let {var} : {ty} := {value_text} in{nl}{}", self.body(body, &e.ty, locals, depth)?)
+                let body = self.body(body, &e.ty, locals, depth)?;
+                locals.restore(mark);
+                format!("let {var} : {ty} := {value_text} in{nl}{body}")
             }
             ExprKind::Split { vars, value, body } => {
                 let value_text = self.operand(value, locals, depth + 1)?;
                 let Ty::Tuple(types) = &value.ty else {
                     return Err(CoqError::Bug(format!("splitting a `{}`", value.ty)));
                 };
+                let mark = locals.mark();
                 let vars: Vec<String> = vars.iter().zip(types.iter()).map(|(v, t)| locals.bind(v, t)).collect();
-                format!("let '({}) := {value_text} in{nl}{}", vars.join(", "), self.body(body, &e.ty, locals, depth)?)
+                let body = self.body(body, &e.ty, locals, depth)?;
+                locals.restore(mark);
+                format!("let '({}) := {value_text} in{nl}{body}", vars.join(", "))
             }
             ExprKind::Case { scrutinee, arms } => self.case(scrutinee, arms, &e.ty, locals, depth)?,
             ExprKind::Member(record, field) => {
@@ -497,14 +503,14 @@ impl Generator<'_> {
                 let (index, count) = field_index(&record.ty, field)?;
                 let record_text = self.operand(record, locals, depth + 1)?;
                 let record_ty = self.ty(&record.ty)?;
+                let mark = locals.mark();
                 let rest = locals.bind(rest, &record.ty);
                 let field_value = project(&rest, index, count, locals);
                 let field_ty = record.ty.field(field).map(|f| f.ty.clone()).unwrap_or(Ty::Error);
                 let var = locals.bind(var, &field_ty);
-                format!(
-                    "let {rest} : {record_ty} := {record_text} in{nl}let {var} := {field_value} in{nl}{}",
-                    self.body(body, &e.ty, locals, depth)?
-                )
+                let body = self.body(body, &e.ty, locals, depth)?;
+                locals.restore(mark);
+                format!("let {rest} : {record_ty} := {record_text} in{nl}let {var} := {field_value} in{nl}{body}")
             }
             ExprKind::Put { record, field, value } => {
                 let (index, count) = field_index(&record.ty, field)?;
@@ -582,14 +588,19 @@ impl Generator<'_> {
             return Err(CoqError::Bug("a case with repeated tags".to_owned()));
         }
         if let [arm] = arms {
+            let mark = locals.mark();
             let payload = locals.bind(&arm.payload, &payload_ty(&arm.tag)?);
-            return Ok(format!("let {payload} := {scrutinee} in{nl}{}", self.body(&arm.body, ty, locals, depth)?));
+            let body = self.body(&arm.body, ty, locals, depth)?;
+            locals.restore(mark);
+            return Ok(format!("let {payload} := {scrutinee} in{nl}{body}"));
         }
         let mut out = format!("match {scrutinee} with");
         for arm in arms {
             let index = tags.iter().position(|t| *t == arm.tag).unwrap_or_default();
+            let mark = locals.mark();
             let payload = locals.bind(&arm.payload, &payload_ty(&arm.tag)?);
             let body = self.body(&arm.body, ty, locals, depth + 1)?;
+            locals.restore(mark);
             let _ = write!(out, "{nl}| {} =>{nl}  {body}", pattern(index, arms.len(), &payload));
         }
         let _ = write!(out, "{nl}end");

@@ -244,13 +244,22 @@ pub struct Locals<'g> {
     globals: &'g HashSet<String>,
     names: HashMap<String, String>,
     types: HashMap<String, Ty>,
+    /// Types that bindings replaced, restored when their scope ends.
+    saved: Vec<(String, Option<Ty>)>,
     used: HashSet<String>,
     helpers: usize,
 }
 
 impl<'g> Locals<'g> {
     pub fn new(globals: &'g HashSet<String>) -> Locals<'g> {
-        Locals { globals, names: HashMap::new(), types: HashMap::new(), used: HashSet::new(), helpers: 0 }
+        Locals {
+            globals,
+            names: HashMap::new(),
+            types: HashMap::new(),
+            saved: Vec::new(),
+            used: HashSet::new(),
+            helpers: 0,
+        }
     }
 
     pub fn ident(&mut self, name: &str) -> String {
@@ -271,12 +280,28 @@ impl<'g> Locals<'g> {
 
     /// Names a variable at its binding, recording its type.
     pub fn bind(&mut self, name: &str, ty: &Ty) -> String {
-        self.types.insert(name.to_owned(), ty.clone());
+        let previous = self.types.insert(name.to_owned(), ty.clone());
+        self.saved.push((name.to_owned(), previous));
         self.ident(name)
     }
 
-    /// The type a variable was bound at (the latest binding in
-    /// traversal order; the core IR's names are unique enough for that).
+    /// Where a scope starts: [`Locals::restore`] with it ends the scope.
+    pub fn mark(&self) -> usize {
+        self.saved.len()
+    }
+
+    /// Forgets the bindings made since `mark`, uncovering shadowed ones.
+    pub fn restore(&mut self, mark: usize) {
+        while self.saved.len() > mark {
+            let Some((name, previous)) = self.saved.pop() else { break };
+            match previous {
+                Some(ty) => self.types.insert(name, ty),
+                None => self.types.remove(&name),
+            };
+        }
+    }
+
+    /// The type of the innermost binding of a variable in scope.
     pub fn type_of(&self, name: &str) -> Option<Ty> {
         self.types.get(name).cloned()
     }
