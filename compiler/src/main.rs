@@ -299,7 +299,8 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
         Emit::C => {
             use cdsl::backend::c;
             let core = cdsl::core::lower::lower(&typed);
-            match c::generate(&core, Some(&sources), &c::Options::default()) {
+            let options = c::Options { user_abstracts: true, ..c::Options::default() };
+            match c::generate(&core, Some(&sources), &options) {
                 Ok(output) => {
                     for warning in &output.warnings {
                         let _ = writeln!(std::io::stderr(), "warning: {warning}");

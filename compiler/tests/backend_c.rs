@@ -132,7 +132,7 @@ fn runs_of(path: &Path, core: &ir::Program) -> Vec<(String, Value)> {
 /// Translates a program and keeps the runs the interpreter completes.
 fn unit(path: &Path, index: usize, skipped: &mut Vec<String>) -> Unit {
     let (sources, core) = load(path).unwrap_or_else(|| panic!("{} does not type-check", path.display()));
-    let options = Options { prefix: format!("p{index}_"), no_include: true };
+    let options = Options { prefix: format!("p{index}_"), no_include: true, user_abstracts: false };
     let output = c::generate(&core, Some(&sources), &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut code = output.code;
     let mut runs = Vec::new();
@@ -290,7 +290,7 @@ fn generated_units(skipped: &mut Vec<String>) -> Vec<(usize, Unit)> {
         let typed = cdsl::typeck::check_program(&[&module]).unwrap_or_else(|e| panic!("seed {seed}: {e:?}"));
         let core = lower::lower(&typed);
         let index = 100_000 + seed as usize;
-        let options = Options { prefix: format!("g{seed}_"), no_include: true };
+        let options = Options { prefix: format!("g{seed}_"), no_include: true, user_abstracts: false };
         let label = format!("generated seed {seed}");
         // The only failure seen: a core IR whose `if` has a narrower
         // variant type than one of its branches (a type checker bug, see
@@ -419,6 +419,64 @@ fn build_emit_c_writes_a_unit_that_compiles_with_the_runtime() {
         .output()
         .expect("cc runs");
     assert!(compiled.status.success(), "{}", String::from_utf8_lossy(&compiled.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The parameter and result types of `function`'s declaration in `code`.
+fn declared_types<'c>(code: &'c str, function: &str) -> (&'c str, &'c str) {
+    let line = code
+        .lines()
+        .find(|l| l.contains(&format!(" {function}(")) && l.ends_with(" arg);"))
+        .unwrap_or_else(|| panic!("no declaration of `{function}`"));
+    let (result, rest) = line.split_once(&format!(" {function}(")).expect("declaration");
+    (rest.trim_end_matches(" arg);"), result)
+}
+
+#[test]
+fn build_emit_c_leaves_unimplemented_abstract_functions_to_the_user() {
+    if !have_cc("build_emit_c_leaves_unimplemented_abstract_functions_to_the_user") {
+        return;
+    }
+    let dir = scratch("user");
+    let source = manifest().join("tests/typing/pass/pass_abstract_functions.cdsl");
+    let output = Command::new(env!("CARGO_BIN_EXE_cdsl"))
+        .args(["build", "--emit", "c", "-o"])
+        .arg(&dir)
+        .arg(&source)
+        .output()
+        .expect("cdsl runs");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("define `buf_create` in your own C file"), "{stderr}");
+    let code = std::fs::read_to_string(dir.join("pass_abstract_functions.c")).expect("written");
+    // The user's file: the generated unit included, `struct Abs_Buf` and the
+    // three functions defined at the types the declarations give.
+    let (create_param, create_result) = declared_types(&code, "buf_create");
+    let (destroy_param, _) = declared_types(&code, "buf_destroy");
+    let (entry_param, _) = declared_types(&code, "with_buffer");
+    let user = format!(
+        "#include <stdio.h>\n#include <stdlib.h>\n#include \"pass_abstract_functions.c\"\n\nstruct Abs_Buf {{ uint32_t \
+         len; }};\n\n{create_result} buf_create({create_param} arg) {{\n    {create_result} r;\n    struct Abs_Buf *b = \
+         malloc(sizeof *b);\n    b->len = arg.p1;\n    r.tag = {create_result}_Success;\n    r.u.Success.p0 = arg.p0;\n    \
+         r.u.Success.p1 = b;\n    return r;\n}}\n\ncdsl_SysState buf_destroy({destroy_param} arg) {{\n    \
+         free(arg.p1);\n    return arg.p0;\n}}\n\nuint32_t buf_length(struct Abs_Buf *arg) {{ return arg->len; }}\n\nint \
+         main(void) {{\n    {entry_param} arg = {{ 0, 7 }};\n    printf(\"%u\\n\", (unsigned)with_buffer(arg).p1);\n    \
+         return 0;\n}}\n"
+    );
+    std::fs::write(dir.join("user.c"), user).expect("user.c");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    let binary = dir.join("user");
+    let compiled = Command::new(&cc)
+        .args(c::CFLAGS)
+        .arg("-o")
+        .arg(&binary)
+        .arg(dir.join("user.c"))
+        .arg(dir.join("cdsl_runtime.c"))
+        .output()
+        .expect("cc runs");
+    assert!(compiled.status.success(), "{}", String::from_utf8_lossy(&compiled.stderr));
+    let ran = Command::new(&binary).output().expect("runs");
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "7\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

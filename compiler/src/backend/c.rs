@@ -30,9 +30,12 @@
 //!   [`Options::prefix`] goes before every global name, so several programs
 //!   can share one translation unit. `/* file.cdsl:LINE */` comments point
 //!   back to the source.
-//! - Abstract functions are bound to the C runtime (`abstracts.rs`); one
-//!   it does not implement gets a body that aborts naming it, and a
-//!   warning in [`Output::warnings`].
+//! - Abstract functions are bound to the C runtime (`abstracts.rs`). One it
+//!   does not implement is left to the user with [`Options::user_abstracts`]
+//!   (what `cdsl build --emit c` does): declared, not defined, for a C file
+//!   of the user's that includes the generated unit and defines it (and
+//!   `struct Abs_Name` for an abstract type `Name`); otherwise it gets a
+//!   body that aborts naming it. Either way a warning in [`Output::warnings`].
 
 mod abstracts;
 pub mod engine;
@@ -82,6 +85,11 @@ pub struct Options {
     /// Whether to include the runtime header (off when the code is pasted
     /// into a unit that already did).
     pub no_include: bool,
+    /// Abstract functions the C runtime does not implement are left to the
+    /// user: declared, not defined, so the user's C file defining them is
+    /// linked in (over the opaque `struct Abs_Name` types it also defines).
+    /// Off, they get bodies that abort naming them.
+    pub user_abstracts: bool,
 }
 
 /// A generated translation unit.
@@ -107,7 +115,7 @@ pub fn generate(program: &Program, sources: Option<&SourceMap>, options: &Option
     }
     let idents: HashMap<String, String> =
         program.functions.values().map(|f| (f.name.clone(), function_ident(&options.prefix, f))).collect();
-    let generator = Generator { program, sources, idents, types };
+    let generator = Generator { program, sources, idents, types, user_abstracts: options.user_abstracts };
     let mut out = String::new();
     let origin = program
         .functions
@@ -303,6 +311,7 @@ struct Generator<'p> {
     sources: Option<&'p SourceMap>,
     idents: HashMap<String, String>,
     types: Types,
+    user_abstracts: bool,
 }
 
 fn indent(level: usize) -> String {
@@ -332,6 +341,18 @@ impl Generator<'_> {
         };
         let location = self.location(function.span).map(|l| format!(" ({l})")).unwrap_or_default();
         let _ = writeln!(out, "/* `{}`{location} */", signature.replace("*/", "* /"));
+        if function.body.is_none() && self.user_abstracts {
+            let element = function.type_args.first();
+            let param = function.param.as_ref().map(|(_, t)| t);
+            if let Err(why) = abstracts::body(&self.types, &function.source_name, param, &function.result, element) {
+                let ident = &self.idents[&function.name];
+                warnings
+                    .push(format!("abstract function `{}`: {why}; define `{ident}` in your own C file", function.name));
+                // Declared with the others above; the user's C file defines it.
+                let _ = writeln!(out, "/* `{ident}`: defined by the user (the C runtime has none). */");
+                return Ok(());
+            }
+        }
         let _ = writeln!(out, "{} {{", self.signature(function));
         match &function.body {
             Some(body) => {

@@ -86,6 +86,13 @@ pub fn def_name(ty: &Ty) -> String {
         Ty::Abstract { name, .. } => (format!("Abs_{}", sanitize(name)), Vec::new()),
         _ => unreachable!("bug: `{ty}` has no generated definition"),
     };
+    // An abstract type without arguments keeps its plain name, so a user's
+    // C file can define `struct Abs_Name`.
+    if let Ty::Abstract { args, .. } = &canonical {
+        if args.is_empty() {
+            return prefix;
+        }
+    }
     let mut name = prefix;
     for part in parts.iter().take(3) {
         name.push('_');
