@@ -323,7 +323,15 @@ impl Generator<'_> {
     /// An expression in an operand position: a binder (`let`, `match`)
     /// is parenthesised, since its body would extend to the right.
     fn operand(&self, e: &Expr, locals: &mut Locals, depth: usize) -> Result<String, CoqError> {
-        let text = self.expr(e, locals, depth)?;
+        self.at(e, &e.ty, locals, depth)
+    }
+
+    /// `e` as a term of type `expected`, in an operand position: the core
+    /// IR leaves variant width subtyping implicit (`<Success a>` where
+    /// `<Error e | Success a>` is wanted), which in Coq's sums is an
+    /// explicit re-injection.
+    fn at(&self, e: &Expr, expected: &Ty, locals: &mut Locals, depth: usize) -> Result<String, CoqError> {
+        let text = self.expr(e, expected, locals, depth)?;
         Ok(match e.kind {
             ExprKind::Let { .. }
             | ExprKind::LetBang { .. }
@@ -334,22 +342,9 @@ impl Generator<'_> {
         })
     }
 
-    /// `e` as a term of type `expected`: the core IR leaves variant width
-    /// subtyping implicit (`<Success a>` where `<Error e | Success a>` is
-    /// wanted), which in Coq's sums is an explicit re-injection.
-    fn at(&self, e: &Expr, expected: &Ty, locals: &mut Locals, depth: usize) -> Result<String, CoqError> {
-        let text = self.operand(e, locals, depth)?;
-        self.coerce(&text, &e.ty, expected, locals)
-    }
-
     /// A binder's body (no parentheses needed) at the binder's type.
     fn body(&self, e: &Expr, expected: &Ty, locals: &mut Locals, depth: usize) -> Result<String, CoqError> {
-        let text = self.expr(e, locals, depth)?;
-        if self.ty(&e.ty)? == self.ty(expected)? {
-            Ok(text)
-        } else {
-            self.coerce(&format!("({text})"), &e.ty, expected, locals)
-        }
+        self.expr(e, expected, locals, depth)
     }
 
     /// Converts `text` of type `from` to type `to`, where `from` is `to`
@@ -401,9 +396,13 @@ impl Generator<'_> {
         }
     }
 
-    fn expr(&self, e: &Expr, locals: &mut Locals, depth: usize) -> Result<String, CoqError> {
+    /// `e` as a term of type `target`. Constructors, `if`s and binders
+    /// take the target inward, so a constructor is built at the type its
+    /// context wants even where the core IR gave it a wider one; any other
+    /// expression is built at its own type and then coerced.
+    fn expr(&self, e: &Expr, target: &Ty, locals: &mut Locals, depth: usize) -> Result<String, CoqError> {
         let nl = format!("\n{}", "  ".repeat(depth));
-        Ok(match &e.kind {
+        let text = match &e.kind {
             ExprKind::Var(name) => {
                 let ident = locals.ident(name);
                 match locals.type_of(name) {
@@ -444,13 +443,18 @@ impl Generator<'_> {
                 tuple(parts)
             }
             ExprKind::Con { tag, payload } => {
-                let Ty::Variant(alts) = &e.ty else {
+                let own = match target {
+                    Ty::Variant(alts) if alts.get(tag).is_some() => target,
+                    _ => &e.ty,
+                };
+                let Ty::Variant(alts) = own else {
                     return Err(CoqError::Bug(format!("a constructor of type `{}`", e.ty)));
                 };
                 let index = alts.keys().position(|t| t == tag).ok_or_else(|| CoqError::Bug(format!("tag `{tag}`")))?;
                 let payload_ty = alts.get(tag).ok_or_else(|| CoqError::Bug(format!("tag `{tag}`")))?;
                 let payload = self.at(payload, payload_ty, locals, depth)?;
-                format!("({} : {})", inject(index, alts.len(), &payload), self.ty(&e.ty)?)
+                let text = format!("({} : {})", inject(index, alts.len(), &payload), self.ty(own)?);
+                return self.coerce(&text, own, target, locals);
             }
             ExprKind::App(f, a) => {
                 let Ty::Fun(param, result) = &f.ty else {
@@ -468,15 +472,15 @@ impl Generator<'_> {
             ExprKind::If { cond, then, els } => format!(
                 "(if {} then{nl}  {}{nl}else{nl}  {})",
                 self.operand(cond, locals, depth)?,
-                self.at(then, &e.ty, locals, depth + 1)?,
-                self.at(els, &e.ty, locals, depth + 1)?
+                self.at(then, target, locals, depth + 1)?,
+                self.at(els, target, locals, depth + 1)?
             ),
             ExprKind::Let { var, value, body } | ExprKind::LetBang { var, value, body, .. } => {
                 let value_text = self.operand(value, locals, depth + 1)?;
                 let ty = self.ty(&value.ty)?;
                 let mark = locals.mark();
                 let var = locals.bind(var, &value.ty);
-                let body = self.body(body, &e.ty, locals, depth)?;
+                let body = self.body(body, target, locals, depth)?;
                 locals.restore(mark);
                 format!("let {var} : {ty} := {value_text} in{nl}{body}")
             }
@@ -487,11 +491,11 @@ impl Generator<'_> {
                 };
                 let mark = locals.mark();
                 let vars: Vec<String> = vars.iter().zip(types.iter()).map(|(v, t)| locals.bind(v, t)).collect();
-                let body = self.body(body, &e.ty, locals, depth)?;
+                let body = self.body(body, target, locals, depth)?;
                 locals.restore(mark);
                 format!("let '({}) := {value_text} in{nl}{body}", vars.join(", "))
             }
-            ExprKind::Case { scrutinee, arms } => self.case(scrutinee, arms, &e.ty, locals, depth)?,
+            ExprKind::Case { scrutinee, arms } => self.case(scrutinee, arms, target, locals, depth)?,
             ExprKind::Member(record, field) => {
                 let (index, count) = field_index(&record.ty, field)?;
                 let field_ty = record.ty.field(field).map(|f| f.ty.clone()).unwrap_or_else(|| e.ty.clone());
@@ -508,7 +512,7 @@ impl Generator<'_> {
                 let field_value = project(&rest, index, count, locals);
                 let field_ty = record.ty.field(field).map(|f| f.ty.clone()).unwrap_or(Ty::Error);
                 let var = locals.bind(var, &field_ty);
-                let body = self.body(body, &e.ty, locals, depth)?;
+                let body = self.body(body, target, locals, depth)?;
                 locals.restore(mark);
                 format!("let {rest} : {record_ty} := {record_text} in{nl}let {var} := {field_value} in{nl}{body}")
             }
@@ -518,7 +522,7 @@ impl Generator<'_> {
                 let record = self.operand(record, locals, depth)?;
                 let value = self.at(value, &field_ty, locals, depth)?;
                 if count == 1 {
-                    return Ok(value);
+                    return self.coerce(&value, &e.ty, target, locals);
                 }
                 let new = locals.helper("v");
                 let slots: Vec<String> = (0..count).map(|_| locals.helper("f")).collect();
@@ -526,7 +530,16 @@ impl Generator<'_> {
                 rebuilt[index] = new.clone();
                 format!("(let {new} := {value} in let '({}) := {record} in ({}))", slots.join(", "), rebuilt.join(", "))
             }
-        })
+        };
+        match e.kind {
+            ExprKind::If { .. }
+            | ExprKind::Let { .. }
+            | ExprKind::LetBang { .. }
+            | ExprKind::Split { .. }
+            | ExprKind::Take { .. }
+            | ExprKind::Case { .. } => Ok(text),
+            _ => self.coerce(&text, &e.ty, target, locals),
+        }
     }
 
     fn binary(&self, op: BinOp, a: &Expr, b: &Expr, locals: &mut Locals, depth: usize) -> Result<String, CoqError> {
