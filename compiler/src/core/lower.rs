@@ -49,6 +49,9 @@ struct FunctionLowerer<'t> {
     type_args: Vec<Ty>,
     requests: Vec<(String, Vec<Ty>)>,
     fresh: usize,
+    /// The type of the decision tree being compiled: the whole match's, which
+    /// may be wider than some alternatives' (variant width subtyping).
+    targets: Vec<Ty>,
 }
 
 /// One alternative while compiling a match: the tests still to make, the
@@ -63,7 +66,14 @@ struct Row<'t> {
 impl<'t> FunctionLowerer<'t> {
     fn new(function: &'t typed::Function, type_args: &[Ty]) -> Self {
         let subst = function.scheme.vars.iter().map(|(v, _)| v.clone()).zip(type_args.iter().cloned()).collect();
-        FunctionLowerer { function, subst, type_args: type_args.to_vec(), requests: Vec::new(), fresh: 0 }
+        FunctionLowerer {
+            function,
+            subst,
+            type_args: type_args.to_vec(),
+            requests: Vec::new(),
+            fresh: 0,
+            targets: Vec::new(),
+        }
     }
 
     fn ty(&self, ty: &Ty) -> Ty {
@@ -96,7 +106,7 @@ impl<'t> FunctionLowerer<'t> {
                             binds: Vec::new(),
                             body: &body.expr,
                         };
-                        let tree = self.compile(vec![row], body.expr.span);
+                        let tree = self.compile_to(vec![row], body.expr.span, result.clone());
                         (Some((arg, param_ty)), Some(tree))
                     }
                 }
@@ -174,7 +184,7 @@ impl<'t> FunctionLowerer<'t> {
                         body: &alt.body,
                     })
                     .collect();
-                let tree = self.compile(rows, span);
+                let tree = self.compile_to(rows, span, ty);
                 return bind_value(var, value, bangs, tree);
             }
         };
@@ -196,8 +206,22 @@ impl<'t> FunctionLowerer<'t> {
         }
         let var = self.fresh_var();
         let row = Row { tests: vec![(var.clone(), value.ty.clone(), pat)], binds: Vec::new(), body };
-        let tree = self.compile(vec![row], span);
+        let target = self.ty(&body.ty);
+        let tree = self.compile_to(vec![row], span, target);
         bind_value(var, value, bangs, tree)
+    }
+
+    /// Compiles rows into a decision tree of type `target`.
+    fn compile_to(&mut self, rows: Vec<Row<'t>>, span: Span, target: Ty) -> Expr {
+        self.targets.push(target);
+        let tree = self.compile(rows, span);
+        self.targets.pop();
+        tree
+    }
+
+    /// The type of the decision tree being compiled.
+    fn target(&self) -> Ty {
+        self.targets.last().cloned().unwrap_or_else(|| unreachable!("bug: compiling outside compile_to"))
     }
 
     /// Compiles rows of pattern tests into a decision tree; the first row
@@ -210,8 +234,9 @@ impl<'t> FunctionLowerer<'t> {
         if rows[0].tests.is_empty() {
             let row = rows.swap_remove(0);
             let body = self.expr(row.body);
+            let target = self.target();
             return row.binds.into_iter().rev().fold(body, |body, (name, value)| {
-                let ty = body.ty.clone();
+                let ty = target.clone();
                 let span = body.span;
                 Expr::new(ExprKind::Let { var: name, value: Box::new(value), body: Box::new(body) }, ty, span)
             });
@@ -270,7 +295,7 @@ impl<'t> FunctionLowerer<'t> {
             .collect();
         let body = self.compile(rows, span);
         let value = Expr::var(var, ty.clone(), span);
-        let result = body.ty.clone();
+        let result = self.target();
         Expr::new(ExprKind::Split { vars, value: Box::new(value), body: Box::new(body) }, result, span)
     }
 
@@ -294,7 +319,7 @@ impl<'t> FunctionLowerer<'t> {
                 })
                 .collect();
             let body = self.compile(arm_rows, span);
-            result = body.ty.clone();
+            result = self.target();
             arms.push(CaseArm { tag: tag.clone(), payload, body });
         }
         Expr::new(ExprKind::Case { scrutinee: var.to_owned(), arms }, result, span)
@@ -326,7 +351,7 @@ impl<'t> FunctionLowerer<'t> {
                 })
                 .collect();
             let els = self.compile(others, span);
-            let result = then.ty.clone();
+            let result = self.target();
             let cond = Expr::var(var, ty.clone(), span);
             return Expr::new(
                 ExprKind::If { cond: Box::new(cond), then: Box::new(then), els: Box::new(els) },
@@ -340,7 +365,7 @@ impl<'t> FunctionLowerer<'t> {
             Box::new(Expr::var(var, ty.clone(), span)),
             Box::new(Expr::new(ExprKind::Lit(lit.clone()), ty.clone(), span)),
         );
-        let result = then.ty.clone();
+        let result = self.target();
         let cond = Expr::new(test, Ty::bool(), span);
         Expr::new(ExprKind::If { cond: Box::new(cond), then: Box::new(then), els: Box::new(els) }, result, span)
     }
@@ -407,14 +432,14 @@ impl<'t> FunctionLowerer<'t> {
             current = rest;
         }
         for (record, record_ty, field, field_var, rest) in steps.into_iter().rev() {
-            let result = body.ty.clone();
+            let result = self.target();
             let record = Box::new(Expr::var(&record, record_ty, span));
             body =
                 Expr::new(ExprKind::Take { record, field, var: field_var, rest, body: Box::new(body) }, result, span);
         }
         if taken.is_empty() {
             // Nothing named: the record itself is the rest.
-            let result = body.ty.clone();
+            let result = self.target();
             let value = Box::new(Expr::var(var, ty.clone(), span));
             body = Expr::new(ExprKind::Let { var: rest_var, value, body: Box::new(body) }, result, span);
         }
