@@ -28,14 +28,19 @@ fn parse_prints_a_program_that_parses_to_the_same_output() {
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     let printed = stdout(&first);
     assert!(printed.contains("scan_step #{acc = #{live, free_slot}, obsv = blk, idx} ="), "{printed}");
-    let dir = std::env::temp_dir().join(format!("cdsl-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy("../fs-examples/cdsl/prelude.cdsl", dir.join("prelude.cdsl")).unwrap();
-    let copy = dir.join("dirent_scan.cdsl");
+    // The printed file goes into a copy of the tree its includes expect.
+    let root = std::env::temp_dir().join(format!("cdsl-cli-{}", std::process::id()));
+    let examples = root.join("fs-examples/cdsl");
+    let runtime = root.join("runtime/cdsl");
+    std::fs::create_dir_all(&examples).unwrap();
+    std::fs::create_dir_all(&runtime).unwrap();
+    std::fs::copy("../fs-examples/cdsl/prelude.cdsl", examples.join("prelude.cdsl")).unwrap();
+    std::fs::copy("../runtime/cdsl/prelude.cdsl", runtime.join("prelude.cdsl")).unwrap();
+    let copy = examples.join("dirent_scan.cdsl");
     std::fs::write(&copy, &printed).unwrap();
     let second = cdsl(&["parse", copy.to_str().unwrap()]);
-    assert_eq!(stdout(&second), printed);
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(stdout(&second), printed, "{}", stderr(&second));
+    std::fs::remove_dir_all(&root).unwrap();
 }
 
 #[test]
