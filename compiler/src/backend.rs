@@ -7,3 +7,9 @@
 pub mod c;
 pub mod coq;
 pub mod rust;
+
+/// The last component of a source path, for `file.cdsl:LINE` comments in
+/// generated code (stable wherever the tree is checked out).
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
+}

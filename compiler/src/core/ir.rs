@@ -113,6 +113,17 @@ pub struct CaseArm {
 }
 
 impl Expr {
+    /// Calls `f` on each direct subexpression, in evaluation order.
+    pub fn for_each_child<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
+        for_each_child(self, f)
+    }
+
+    /// Whether the variable `name` is read anywhere in this expression
+    /// (including as a match scrutinee or an observed variable).
+    pub fn mentions(&self, name: &str) -> bool {
+        mentions(self, name)
+    }
+
     pub fn new(kind: ExprKind, ty: Ty, span: Span) -> Expr {
         Expr { kind, ty, span }
     }
@@ -120,4 +131,51 @@ impl Expr {
     pub fn var(name: &str, ty: Ty, span: Span) -> Expr {
         Expr::new(ExprKind::Var(name.to_owned()), ty, span)
     }
+}
+
+fn for_each_child<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+    match &e.kind {
+        ExprKind::Var(_) | ExprKind::Global(_) | ExprKind::Lit(_) | ExprKind::Unit => {}
+        ExprKind::Tuple(items) => items.iter().for_each(f),
+        ExprKind::Struct(fields) => fields.iter().for_each(|(_, v)| f(v)),
+        ExprKind::Con { payload, .. } | ExprKind::Unary(_, payload) | ExprKind::Upcast(payload) => f(payload),
+        ExprKind::Member(record, _) => f(record),
+        ExprKind::App(a, b) | ExprKind::Binary(_, a, b) => {
+            f(a);
+            f(b);
+        }
+        ExprKind::If { cond, then, els } => {
+            f(cond);
+            f(then);
+            f(els);
+        }
+        ExprKind::Let { value, body, .. }
+        | ExprKind::LetBang { value, body, .. }
+        | ExprKind::Split { value, body, .. }
+        | ExprKind::Take { record: value, body, .. }
+        | ExprKind::Put { record: value, value: body, .. } => {
+            f(value);
+            f(body);
+        }
+        ExprKind::Case { arms, .. } => arms.iter().for_each(|arm| f(&arm.body)),
+    }
+}
+
+fn mentions(e: &Expr, name: &str) -> bool {
+    if let ExprKind::Var(x) = &e.kind {
+        return x == name;
+    }
+    if let ExprKind::Case { scrutinee, .. } = &e.kind {
+        if scrutinee == name {
+            return true;
+        }
+    }
+    if let ExprKind::LetBang { observed, .. } = &e.kind {
+        if observed.iter().any(|o| o == name) {
+            return true;
+        }
+    }
+    let mut found = false;
+    for_each_child(e, &mut |child| found = found || mentions(child, name));
+    found
 }
