@@ -82,7 +82,7 @@ struct Waiting {
 }
 
 /// Items parsed at once, at most.
-const BATCH: usize = 256;
+pub const BATCH: usize = 256;
 
 struct Driver<'s> {
     file: FileId,
