@@ -4,6 +4,8 @@
 //! the value semantics checked by `coqc`; the Isabelle backend (issue #8)
 //! will sit beside them.
 
+use crate::typeck::types::Ty;
+
 pub mod c;
 pub mod coq;
 pub mod rust;
@@ -12,4 +14,37 @@ pub mod rust;
 /// generated code (stable wherever the tree is checked out).
 fn file_name(path: &str) -> String {
     std::path::Path::new(path).file_name().map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Whether an instance has the signature `runtime/cdsl/prelude.cdsl` gives
+/// the runtime function of its name (programs may declare their own).
+pub(crate) fn check_runtime_signature(name: &str, param: Option<&Ty>, result: &Ty) -> Result<(), String> {
+    let tuple = |n: usize| matches!(param, Some(Ty::Tuple(items)) if items.len() == n);
+    let field = |f: &str| param.and_then(|p| p.field(f)).map(|f| f.ty.clone());
+    let step_result = || match field("f") {
+        Some(Ty::Fun(_, r)) => Some((*r).clone()),
+        _ => None,
+    };
+    let acc = field("acc");
+    let ok = match name {
+        "wordarray_create" | "wordarray_put" => {
+            tuple(if name == "wordarray_put" { 3 } else { 2 }) && matches!(result, Ty::Variant(_))
+        }
+        "wordarray_free" | "wordarray_get" => tuple(2),
+        "wordarray_copy" => tuple(5),
+        "wordarray_length" => matches!(param, Some(Ty::Abstract { read_only: true, .. })),
+        "wordarray_fold" | "seq32" | "seq64" => acc.is_some() && step_result() == acc && Some(result.clone()) == acc,
+        "wordarray_map" => match (step_result(), result) {
+            (Some(Ty::Tuple(items)), Ty::Tuple(outs)) => {
+                items.len() == 2 && outs.len() == 2 && acc == Some(items[1].clone())
+            }
+            _ => false,
+        },
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("its signature is not the one `runtime/cdsl/prelude.cdsl` gives `{name}`"))
+    }
 }

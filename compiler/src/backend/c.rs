@@ -441,7 +441,7 @@ impl FnEmitter<'_> {
                 let Some(slot) = record.ty.field(field) else {
                     return Err(bug(format!("taking `{field}` from a `{}`", record.ty)));
                 };
-                let rest_ty = with_taken(&record.ty, field);
+                let rest_ty = record.ty.with_field_taken(field, true);
                 let rest_ident = self.declare(rest, &rest_ty, &code, body, "", out);
                 let access = if matches!(record.ty, Ty::Record { boxed: true, .. }) { "->" } else { "." };
                 let value = format!("{rest_ident}{access}{}", c_ident(field));
@@ -751,26 +751,6 @@ fn binary(op: BinOp, ty: &Ty, a: &str, b: &str) -> Result<String, BackendError> 
         BinOp::And => format!("cdsl_and_bool({a}, {b})"),
         BinOp::Or => format!("cdsl_or_bool({a}, {b})"),
     })
-}
-
-fn with_taken(ty: &Ty, field: &str) -> Ty {
-    match ty {
-        Ty::Record { fields, boxed, read_only } => Ty::Record {
-            fields: fields
-                .iter()
-                .map(|(n, f)| {
-                    let mut f = f.clone();
-                    if n == field {
-                        f.taken = true;
-                    }
-                    (n.clone(), f)
-                })
-                .collect(),
-            boxed: *boxed,
-            read_only: *read_only,
-        },
-        other => other.clone(),
-    }
 }
 
 fn bug(message: String) -> BackendError {

@@ -321,7 +321,7 @@ impl FnEmitter<'_> {
                 let Some(slot) = record.ty.field(field) else {
                     return Err(bug(format!("taking `{field}` from a `{}`", record.ty)));
                 };
-                let rest_ty = with_taken(&record.ty, field);
+                let rest_ty = record.ty.with_field_taken(field, true);
                 let f = field_ident(field);
                 let rest_ident = self.bind(rest, &rest_ty);
                 let value_ty = slot.ty.clone();
@@ -610,26 +610,6 @@ fn member_code(code: &str, record: &Ty, field: &str) -> Result<String, BackendEr
         _ if is_plain(&stored) => format!("{code}.{f}"),
         _ => format!("cdsl_rt::present_owned({code}.{f})"),
     })
-}
-
-fn with_taken(ty: &Ty, field: &str) -> Ty {
-    match ty {
-        Ty::Record { fields, boxed, read_only } => Ty::Record {
-            fields: fields
-                .iter()
-                .map(|(n, f)| {
-                    let mut f = f.clone();
-                    if n == field {
-                        f.taken = true;
-                    }
-                    (n.clone(), f)
-                })
-                .collect(),
-            boxed: *boxed,
-            read_only: *read_only,
-        },
-        other => other.clone(),
-    }
 }
 
 /// Converts `code` of type `from` to type `to` where their Rust types

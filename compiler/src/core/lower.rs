@@ -428,7 +428,7 @@ impl<'t> FunctionLowerer<'t> {
         for (index, (field, _, field_var)) in taken.iter().enumerate() {
             let rest = if index + 1 == taken.len() { rest_var.clone() } else { self.fresh_var() };
             steps.push((current.clone(), record_ty.clone(), field.clone(), field_var.clone(), rest.clone()));
-            record_ty = with_taken(&record_ty, field);
+            record_ty = record_ty.with_field_taken(field, true);
             current = rest;
         }
         for (record, record_ty, field, field_var, rest) in steps.into_iter().rev() {
@@ -459,7 +459,7 @@ impl<'t> FunctionLowerer<'t> {
         let own_ty = self.ty(own_ty);
         let mut all_taken = own_ty.clone();
         for (field, _, _) in taken {
-            all_taken = with_taken(&all_taken, field);
+            all_taken = all_taken.with_field_taken(field, true);
         }
         let mut record = Expr::var(rest, all_taken.clone(), span);
         let mut record_ty = all_taken;
@@ -467,7 +467,7 @@ impl<'t> FunctionLowerer<'t> {
             if own.iter().any(|(f, _)| f == field) {
                 continue;
             }
-            record_ty = with_put(&record_ty, field);
+            record_ty = record_ty.with_field_taken(field, false);
             let value = Box::new(Expr::var(field_var, field_ty.clone(), span));
             record = Expr::new(
                 ExprKind::Put { record: Box::new(record), field: field.clone(), value },
@@ -488,25 +488,4 @@ fn bind_value(var: String, value: Expr, bangs: &[String], body: Expr) -> Expr {
         ExprKind::LetBang { observed: bangs.to_vec(), var, value: Box::new(value), body: Box::new(body) }
     };
     Expr::new(kind, ty, span)
-}
-
-fn with_taken(ty: &Ty, field: &str) -> Ty {
-    set_taken(ty, field, true)
-}
-
-fn with_put(ty: &Ty, field: &str) -> Ty {
-    set_taken(ty, field, false)
-}
-
-fn set_taken(ty: &Ty, field: &str, taken: bool) -> Ty {
-    match ty {
-        Ty::Record { fields, boxed, read_only } => {
-            let mut fields = fields.to_vec();
-            if let Some((_, f)) = fields.iter_mut().find(|(n, _)| n == field) {
-                f.taken = taken;
-            }
-            Ty::Record { fields: fields.into(), boxed: *boxed, read_only: *read_only }
-        }
-        other => other.clone(),
-    }
 }

@@ -278,6 +278,24 @@ impl Ty {
         }
     }
 
+    /// The record type with `field` taken (or put back): what a `take` or
+    /// `put` leaves. Other types are returned as they are.
+    pub fn with_field_taken(&self, field: &str, taken: bool) -> Ty {
+        match self {
+            Ty::Record { fields, boxed, read_only } => Ty::Record {
+                fields: fields
+                    .iter()
+                    .map(|(n, f)| {
+                        (n.clone(), Field { ty: f.ty.clone(), taken: if n == field { taken } else { f.taken } })
+                    })
+                    .collect(),
+                boxed: *boxed,
+                read_only: *read_only,
+            },
+            other => other.clone(),
+        }
+    }
+
     pub fn taken_fields(&self) -> Vec<&str> {
         match self {
             Ty::Record { fields, .. } => fields.iter().filter(|(_, f)| f.taken).map(|(n, _)| n.as_str()).collect(),

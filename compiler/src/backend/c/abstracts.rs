@@ -34,7 +34,7 @@ pub fn body(
     if frees(param, result) {
         return Ok("cdsl_free(arg.p1);\nreturn arg.p0;".to_owned());
     }
-    check_signature(name, param, result)?;
+    crate::backend::check_runtime_signature(name, param, result)?;
     let wanted: &[&str] = match name {
         "wordarray_fold" | "wordarray_map" => &["arr", "frm", "to", "f", "acc", "obsv"],
         "seq32" | "seq64" => &["frm", "to", "step", "f", "acc", "obsv"],
@@ -152,39 +152,6 @@ fn success_tuple(types: &Types, result: &Ty) -> Result<String, String> {
             alts.get("Success").map(|t| types.repr(t)).ok_or_else(|| "no `Success` alternative".to_owned())
         }
         _ => Err(format!("`{result}` is not a variant")),
-    }
-}
-
-/// Whether an instance has the signature `runtime/cdsl/prelude.cdsl` gives
-/// the runtime function of its name (programs may declare their own).
-fn check_signature(name: &str, param: Option<&Ty>, result: &Ty) -> Result<(), String> {
-    let tuple = |n: usize| matches!(param, Some(Ty::Tuple(items)) if items.len() == n);
-    let field = |f: &str| param.and_then(|p| p.field(f)).map(|f| f.ty.clone());
-    let step_result = || match field("f") {
-        Some(Ty::Fun(_, r)) => Some((*r).clone()),
-        _ => None,
-    };
-    let acc = field("acc");
-    let ok = match name {
-        "wordarray_create" | "wordarray_put" => {
-            tuple(if name == "wordarray_put" { 3 } else { 2 }) && matches!(result, Ty::Variant(_))
-        }
-        "wordarray_free" | "wordarray_get" => tuple(2),
-        "wordarray_copy" => tuple(5),
-        "wordarray_length" => matches!(param, Some(Ty::Abstract { read_only: true, .. })),
-        "wordarray_fold" | "seq32" | "seq64" => acc.is_some() && step_result() == acc && Some(result.clone()) == acc,
-        "wordarray_map" => match (step_result(), result) {
-            (Some(Ty::Tuple(items)), Ty::Tuple(outs)) => {
-                items.len() == 2 && outs.len() == 2 && acc == Some(items[1].clone())
-            }
-            _ => false,
-        },
-        _ => true,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("its signature is not the one `runtime/cdsl/prelude.cdsl` gives `{name}`"))
     }
 }
 

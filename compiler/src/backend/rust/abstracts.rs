@@ -26,7 +26,7 @@ pub fn body(function: &Function) -> Result<String, String> {
         return Ok("let (st, record) = arg;\nstd::mem::drop(record);\nst".to_owned());
     }
     let name = function.source_name.as_str();
-    check_signature(name, param, result)?;
+    crate::backend::check_runtime_signature(name, param, result)?;
     let element = || function.type_args.first().ok_or_else(|| format!("`{name}` has no element type"));
     let zero_of = |t: &Ty| zero(t).ok_or_else(|| format!("`{name}` got no element type with a zero (`{t}`)"));
     Ok(match name {
@@ -61,39 +61,6 @@ pub fn body(function: &Function) -> Result<String, String> {
         }
         _ => return Err("the native runtime has no implementation of it".to_owned()),
     })
-}
-
-/// Whether an instance has the signature `runtime/cdsl/prelude.cdsl` gives
-/// the runtime function of its name (programs may declare their own).
-fn check_signature(name: &str, param: Option<&Ty>, result: &Ty) -> Result<(), String> {
-    let tuple = |n: usize| matches!(param, Some(Ty::Tuple(items)) if items.len() == n);
-    let field = |f: &str| param.and_then(|p| p.field(f)).map(|f| f.ty.clone());
-    let step_result = || match field("f") {
-        Some(Ty::Fun(_, r)) => Some((*r).clone()),
-        _ => None,
-    };
-    let acc = field("acc");
-    let ok = match name {
-        "wordarray_create" | "wordarray_put" => {
-            tuple(if name == "wordarray_put" { 3 } else { 2 }) && matches!(result, Ty::Variant(_))
-        }
-        "wordarray_free" | "wordarray_get" => tuple(2),
-        "wordarray_copy" => tuple(5),
-        "wordarray_length" => matches!(param, Some(Ty::Abstract { read_only: true, .. })),
-        "wordarray_fold" | "seq32" | "seq64" => acc.is_some() && step_result() == acc && Some(result.clone()) == acc,
-        "wordarray_map" => match (step_result(), result) {
-            (Some(Ty::Tuple(items)), Ty::Tuple(outs)) => {
-                items.len() == 2 && outs.len() == 2 && acc == Some(items[1].clone())
-            }
-            _ => false,
-        },
-        _ => true,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("its signature is not the one `runtime/cdsl/prelude.cdsl` gives `{name}`"))
-    }
 }
 
 /// The record fields of the argument, as locals (taken out of their `Option`s).
