@@ -12,6 +12,9 @@
 #[path = "common/progen.rs"]
 mod progen;
 
+#[path = "common/programs.rs"]
+mod programs;
+
 use cdsl::backend::coq;
 use cdsl::core::{ir, lower};
 use cdsl::interp::{literal, Interpreter};
@@ -19,6 +22,7 @@ use cdsl::source::SourceMap;
 use cdsl::syntax::loader;
 use cdsl::typeck::types::{Prim, Ty};
 use cdsl_runtime::{Library, Value, ValueStore};
+use programs::cdsl_files;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -29,16 +33,6 @@ const FUEL: u64 = 200_000;
 
 fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn cdsl_files(dir: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(manifest().join(dir))
-        .unwrap_or_else(|e| panic!("{dir}: {e}"))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "cdsl"))
-        .collect();
-    files.sort();
-    files
 }
 
 fn load(path: &Path) -> Option<ir::Program> {

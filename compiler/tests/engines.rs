@@ -3,14 +3,16 @@
 //! arguments under value and update semantics, and the two must agree at
 //! every call, leave no leak, and never fault.
 
+#[path = "common/programs.rs"]
+mod programs;
+
 use cdsl::core::{ir, lower};
 use cdsl::interp::engines::{run_both, Agreement};
 use cdsl::source::SourceMap;
 use cdsl::syntax::loader;
-use cdsl::typeck::types::{Prim, Ty};
 use cdsl_runtime::{Library, Value};
+use programs::sample;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 const CORPORA: &[&str] = &["../fs-examples/cdsl", "tests/typing/pass", "tests/syntax/pass"];
 
@@ -37,38 +39,6 @@ fn core_of(path: &Path) -> Option<ir::Program> {
         return None;
     }
     cdsl::typeck::check_loaded(&program).ok().map(|typed| lower::lower(&typed))
-}
-
-/// A few values of a type: `k` picks a different one for each position.
-fn sample(ty: &Ty, k: u64) -> Option<Value> {
-    Some(match ty {
-        Ty::Prim(Prim::Bool) => Value::Bool(k % 2 == 1),
-        Ty::Prim(Prim::String) => Value::Str(format!("s{k}").into()),
-        Ty::Prim(p) => {
-            let bits = p.bits() as u8;
-            let choices = [0, 1, 7, u64::MAX, 1 << (bits - 1), 200];
-            Value::word(bits, choices[(k as usize) % choices.len()])
-        }
-        Ty::Unit => Value::Unit,
-        Ty::Abstract { name, .. } if name == "SysState" => Value::SysState,
-        Ty::Tuple(items) => Value::Tuple(
-            items.iter().enumerate().map(|(i, t)| sample(t, k + i as u64)).collect::<Option<Vec<_>>>()?.into(),
-        ),
-        Ty::Record { fields, boxed: false, .. } => Value::Record(
-            fields
-                .iter()
-                .enumerate()
-                .map(|(i, (n, f))| Some((Rc::from(n.as_str()), Some(sample(&f.ty, k + i as u64)?))))
-                .collect::<Option<Vec<_>>>()?
-                .into(),
-        ),
-        Ty::Variant(alts) => {
-            let index = (k as usize) % alts.len();
-            let (tag, payload) = alts.iter().nth(index)?;
-            Value::variant(tag, sample(payload, k / 2)?)
-        }
-        _ => return None,
-    })
 }
 
 #[test]
