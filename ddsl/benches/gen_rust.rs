@@ -9,7 +9,7 @@ use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
     let dir = std::env::temp_dir().join(format!("ddsl-bench-gen-rust-{}", std::process::id()));
-    let output = match ddsl::build::generate_file(Path::new("ext2.ddsl"), &dir, false) {
+    let output = match ddsl::build::generate_file(Path::new("../fs-examples/ext2/ext2.ddsl"), &dir, false) {
         Ok(output) => output,
         Err(e) => {
             eprintln!("error: cannot generate ext2.rs: {e}");

@@ -10,13 +10,18 @@ fn ddsl(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn check_accepts_ext2_silently() {
-    assert_eq!(ddsl(&["check", "ext2.ddsl"]), (0, String::new(), String::new()));
+    assert_eq!(ddsl(&["check", "../fs-examples/ext2/ext2.ddsl"]), (0, String::new(), String::new()));
 }
 
 #[test]
 fn check_reports_every_error_and_exits_1() {
-    let (code, stdout, stderr) =
-        ddsl(&["check", "--color", "never", "tests/layouts/fail/pointer_to_unknown_type.ddsl", "ext2.ddsl"]);
+    let (code, stdout, stderr) = ddsl(&[
+        "check",
+        "--color",
+        "never",
+        "tests/layouts/fail/pointer_to_unknown_type.ddsl",
+        "../fs-examples/ext2/ext2.ddsl",
+    ]);
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert!(stderr.contains("pointer to unknown type `BlockBitmap`"), "{stderr}");
     assert!(stderr.contains("help: did you mean `InodeTable`?"), "{stderr}");
@@ -29,14 +34,15 @@ fn unreadable_files_exit_2() {
     let (code, _, stderr) = ddsl(&["check", "no/such/file.ddsl"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("cannot read `no/such/file.ddsl`"), "{stderr}");
-    let (code, _, stderr) = ddsl(&["dump", "ext2.ddsl", "no/such/image"]);
+    let (code, _, stderr) = ddsl(&["dump", "../fs-examples/ext2/ext2.ddsl", "no/such/image"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("cannot read `no/such/image`"), "{stderr}");
 }
 
 #[test]
 fn dump_with_a_bad_layout_reports_it_and_exits_1() {
-    let (code, stdout, stderr) = ddsl(&["dump", "tests/layouts/fail/gap_before_field.ddsl", "ext2.ddsl"]);
+    let (code, stdout, stderr) =
+        ddsl(&["dump", "tests/layouts/fail/gap_before_field.ddsl", "../fs-examples/ext2/ext2.ddsl"]);
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert!(stderr.contains("2 unaccounted bytes before field `flags`"), "{stderr}");
 }
@@ -45,7 +51,7 @@ fn dump_with_a_bad_layout_reports_it_and_exits_1() {
 fn unwritten_generators_say_so_and_exit_2() {
     let out = std::env::temp_dir().join(format!("ddsl-cli-gen-{}", std::process::id()));
     let out = out.to_str().expect("utf-8 temp dir");
-    let (code, stdout, stderr) = ddsl(&["gen", "ext2.ddsl", "--emit", "c", "-o", out]);
+    let (code, stdout, stderr) = ddsl(&["gen", "../fs-examples/ext2/ext2.ddsl", "--emit", "c", "-o", out]);
     assert_eq!((code, stdout.as_str()), (2, ""));
     assert_eq!(stderr, "error: `ddsl gen --emit c` is not implemented yet (issue #5); only `--emit rust` is\n");
 }
@@ -54,14 +60,16 @@ fn unwritten_generators_say_so_and_exit_2() {
 fn gen_rust_writes_the_module_and_warns_about_unsupported_structs() {
     let dir = std::env::temp_dir().join(format!("ddsl-cli-gen-rust-{}", std::process::id()));
     let out = dir.to_str().expect("utf-8 temp dir");
-    let (code, stdout, stderr) = ddsl(&["gen", "--color", "never", "ext2.ddsl", "--emit", "rust", "-o", out]);
+    let (code, stdout, stderr) =
+        ddsl(&["gen", "--color", "never", "../fs-examples/ext2/ext2.ddsl", "--emit", "rust", "-o", out]);
     assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
     assert!(stderr.contains("warning: unsupported: an array of structs or unions"), "{stderr}");
     assert!(stderr.contains("ext2.ddsl:234:12"), "{stderr}");
     assert!(stderr.ends_with("(6 structs)\n"), "{stderr}");
     let code_text = std::fs::read_to_string(dir.join("ext2.rs")).expect("ext2.rs written");
     assert!(code_text.contains("#[forbid(unsafe_code)]"));
-    let (code, _, stderr) = ddsl(&["gen", "--color", "never", "ext2.ddsl", "--emit", "rust", "-o", out, "--strict"]);
+    let (code, _, stderr) =
+        ddsl(&["gen", "--color", "never", "../fs-examples/ext2/ext2.ddsl", "--emit", "rust", "-o", out, "--strict"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("error: unsupported: "), "{stderr}");
 }
@@ -69,10 +77,10 @@ fn gen_rust_writes_the_module_and_warns_about_unsupported_structs() {
 #[test]
 fn walk_and_fsck_need_an_image_and_say_when_it_is_missing() {
     for command in ["walk", "fsck"] {
-        let (code, _, stderr) = ddsl(&[command, "ext2.ddsl", "no/such/image"]);
+        let (code, _, stderr) = ddsl(&[command, "../fs-examples/ext2/ext2.ddsl", "no/such/image"]);
         assert_eq!(code, 2, "{command}");
         assert!(stderr.contains("cannot read `no/such/image`"), "{stderr}");
-        let (code, _, stderr) = ddsl(&[command, "ext2.ddsl"]);
+        let (code, _, stderr) = ddsl(&[command, "../fs-examples/ext2/ext2.ddsl"]);
         assert_eq!(code, 2, "{command}");
         assert!(stderr.contains("<IMAGE>"), "{stderr}");
     }

@@ -35,7 +35,7 @@ fn fail_layouts_report_exactly_their_marked_diagnostics() {
 
 #[test]
 fn the_ext2_layout_checks_clean() {
-    check_pass(Path::new("ext2.ddsl")).unwrap_or_else(|problem| panic!("ext2.ddsl: {problem}"));
+    check_pass(Path::new("../fs-examples/ext2/ext2.ddsl")).unwrap_or_else(|problem| panic!("ext2.ddsl: {problem}"));
 }
 
 fn run_folder(folder: &str, check: fn(&Path) -> Result<(), String>) {

@@ -93,7 +93,7 @@ fn ddsl(args: &[&str]) -> (i32, String, String) {
 
 fn dump_agrees_with_dumpe2fs(block_size: u32) {
     let Some(image) = image(block_size, &format!("dump{block_size}")) else { return };
-    let (code, stdout, stderr) = ddsl(&["dump", "ext2.ddsl", image.to_str().expect("utf-8 path")]);
+    let (code, stdout, stderr) = ddsl(&["dump", "../fs-examples/ext2/ext2.ddsl", image.to_str().expect("utf-8 path")]);
     assert_eq!(code, 0, "ddsl dump failed:\n{stderr}");
     let ours = dump_numbers(&stdout);
     let dumpe2fs = dumpe2fs(&image);
@@ -153,7 +153,7 @@ fn dump_agrees_with_dumpe2fs_on_4k_blocks() {
 }
 
 fn ext2() -> Checked {
-    let text = std::fs::read_to_string("ext2.ddsl").expect("ext2.ddsl");
+    let text = std::fs::read_to_string("../fs-examples/ext2/ext2.ddsl").expect("ext2.ddsl");
     let mut sources = SourceMap::new();
     let file = sources.add("ext2.ddsl", text.clone()).expect("small file");
     let (checked, diagnostics) = ddsl::check_text(file, &text);
@@ -210,7 +210,7 @@ fn corrupt(block_size: u32, name: &str, offset: usize, bytes: &[u8]) -> Option<P
 #[test]
 fn a_bad_magic_is_a_fault_with_path_and_offset() {
     let Some(path) = corrupt(1024, "magic", 1024 + 56, &[0x34, 0x12]) else { return };
-    let (code, stdout, stderr) = ddsl(&["dump", "ext2.ddsl", path.to_str().expect("utf-8")]);
+    let (code, stdout, stderr) = ddsl(&["dump", "../fs-examples/ext2/ext2.ddsl", path.to_str().expect("utf-8")]);
     assert_eq!(code, 1);
     assert!(stderr.contains("fault: sb.s_magic (byte 1080): bad magic 0x1234, expected 0xef53"), "{stderr}");
     // Decoding went on: the group descriptors are still there.

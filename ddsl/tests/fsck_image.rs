@@ -88,7 +88,7 @@ fn ddsl(args: &[&str]) -> (i32, String, String) {
 }
 
 fn fsck(image: &Path) -> (i32, String) {
-    let (code, stdout, stderr) = ddsl(&["fsck", "ext2.ddsl", image.to_str().expect("utf-8 path")]);
+    let (code, stdout, stderr) = ddsl(&["fsck", "../fs-examples/ext2/ext2.ddsl", image.to_str().expect("utf-8 path")]);
     assert!(!stderr.contains("panicked"), "{stderr}");
     (code, stdout)
 }
@@ -113,7 +113,8 @@ fn walk_reaches_indirect_blocks_directories_and_symlinks() {
     }
     for block_size in [1024u64, 4096] {
         let image = image(block_size as u32, &format!("walk{block_size}"));
-        let (code, stdout, stderr) = ddsl(&["walk", "ext2.ddsl", image.to_str().expect("utf-8 path")]);
+        let (code, stdout, stderr) =
+            ddsl(&["walk", "../fs-examples/ext2/ext2.ddsl", image.to_str().expect("utf-8 path")]);
         assert_eq!(code, 0, "{stderr}");
         let big = inode_of(&image, "big");
         let slow = inode_of(&image, "slow-link");
@@ -217,10 +218,10 @@ fn a_node_budget_stops_the_walk_and_fsck_says_so() {
     }
     let image = image(1024, "budget");
     let path = image.to_str().expect("utf-8 path");
-    let (code, stdout, stderr) = ddsl(&["walk", "ext2.ddsl", path, "--max-nodes", "4"]);
+    let (code, stdout, stderr) = ddsl(&["walk", "../fs-examples/ext2/ext2.ddsl", path, "--max-nodes", "4"]);
     assert_eq!((code, stdout.lines().count()), (1, 4), "{stdout}");
     assert!(stderr.contains("stopped after 4 structures"), "{stderr}");
-    let (code, stdout, _) = ddsl(&["fsck", "ext2.ddsl", path, "--max-nodes", "4"]);
+    let (code, stdout, _) = ddsl(&["fsck", "../fs-examples/ext2/ext2.ddsl", path, "--max-nodes", "4"]);
     assert_eq!(code, 1);
     assert!(stdout.contains("walk (byte 0): stopped after 4 structures"), "{stdout}");
 }

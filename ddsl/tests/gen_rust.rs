@@ -32,7 +32,8 @@ fn driver() -> Option<&'static Path> {
     DRIVER
         .get_or_init(|| {
             let dir = temp("driver");
-            let output = ddsl::build::generate_file(Path::new("ext2.ddsl"), &dir, false).expect("ext2.ddsl generates");
+            let output = ddsl::build::generate_file(Path::new("../fs-examples/ext2/ext2.ddsl"), &dir, false)
+                .expect("ext2.ddsl generates");
             assert_eq!(output.structs, ["Superblock", "GroupDesc", "Inode", "BlockMap", "DirMap", "DirEntry"]);
             std::fs::write(dir.join("main.rs"), include_str!("gen_rust/driver.rs")).expect("driver written");
             let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
@@ -92,7 +93,7 @@ fn image(block_size: u32) -> Option<PathBuf> {
 }
 
 fn ext2() -> Checked {
-    let text = std::fs::read_to_string("ext2.ddsl").expect("ext2.ddsl");
+    let text = std::fs::read_to_string("../fs-examples/ext2/ext2.ddsl").expect("ext2.ddsl");
     let mut sources = SourceMap::new();
     let file = sources.add("ext2.ddsl", text.clone()).expect("small file");
     ddsl::check_text(file, &text).0.expect("ext2.ddsl checks")
@@ -262,7 +263,7 @@ fn compile_outside_a_build_script_says_so() {
     if std::env::var_os("OUT_DIR").is_some() {
         return;
     }
-    let err = ddsl::build::compile("ext2.ddsl").expect_err("no OUT_DIR");
+    let err = ddsl::build::compile("../fs-examples/ext2/ext2.ddsl").expect_err("no OUT_DIR");
     assert!(err.to_string().contains("OUT_DIR is not set"), "{err}");
 }
 

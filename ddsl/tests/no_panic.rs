@@ -20,7 +20,7 @@ fn cases(default: u32) -> u32 {
 
 fn ext2_text() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
-    TEXT.get_or_init(|| std::fs::read_to_string("ext2.ddsl").expect("ext2.ddsl"))
+    TEXT.get_or_init(|| std::fs::read_to_string("../fs-examples/ext2/ext2.ddsl").expect("ext2.ddsl"))
 }
 
 fn ext2() -> &'static Checked {
