@@ -53,12 +53,47 @@ impl std::error::Error for Error {}
 
 /// Compiles `path` to `$OUT_DIR/<stem>.rs` and returns that path.
 pub fn compile(path: impl AsRef<Path>) -> Result<PathBuf, Error> {
-    let out_dir = std::env::var_os("OUT_DIR").ok_or(Error::NoOutDir)?;
-    compile_into(path.as_ref(), Path::new(&out_dir))
+    Config::new().compile(path)
 }
 
 /// Compiles `path` to `<out_dir>/<stem>.rs` (what `compile` does with `OUT_DIR`).
 pub fn compile_into(path: &Path, out_dir: &Path) -> Result<PathBuf, Error> {
+    Config::new().compile_into(path, out_dir)
+}
+
+/// How to compile, for programs with abstract functions of their own.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    abstracts: Option<String>,
+}
+
+impl Config {
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// Binds the abstract types and functions the runtime does not provide
+    /// to the module at `path` (as written inside the generated module,
+    /// e.g. `crate::device`): type `T` becomes `path::T`, function `f` a
+    /// call `path::f(arg)`. See `docs/runtime.md`.
+    pub fn abstracts(mut self, path: &str) -> Config {
+        self.abstracts = Some(path.to_owned());
+        self
+    }
+
+    /// Compiles `path` to `$OUT_DIR/<stem>.rs` and returns that path.
+    pub fn compile(&self, path: impl AsRef<Path>) -> Result<PathBuf, Error> {
+        let out_dir = std::env::var_os("OUT_DIR").ok_or(Error::NoOutDir)?;
+        self.compile_into(path.as_ref(), Path::new(&out_dir))
+    }
+
+    /// Compiles `path` to `<out_dir>/<stem>.rs`.
+    pub fn compile_into(&self, path: &Path, out_dir: &Path) -> Result<PathBuf, Error> {
+        compile_with(path, out_dir, &rust::Options { link: RuntimeLink::Inline, abstracts: self.abstracts.clone() })
+    }
+}
+
+fn compile_with(path: &Path, out_dir: &Path, options: &rust::Options) -> Result<PathBuf, Error> {
     let mut sources = SourceMap::new();
     let (program, errors) =
         loader::load(&mut sources, path).map_err(|e| Error::Unreadable { path: e.path, reason: e.reason })?;
@@ -75,8 +110,7 @@ pub fn compile_into(path: &Path, out_dir: &Path) -> Result<PathBuf, Error> {
     let typed = cdsl::typeck::check_loaded(&program)
         .map_err(|errors| rejected(errors.iter().map(|e| e.to_diagnostic()).collect()))?;
     let core = cdsl::core::lower::lower(&typed);
-    let output =
-        rust::generate(&core, Some(&sources), RuntimeLink::Inline).map_err(|e| Error::Backend(e.to_string()))?;
+    let output = rust::generate_with(&core, Some(&sources), options).map_err(|e| Error::Backend(e.to_string()))?;
     for warning in &output.warnings {
         println!("cargo:warning={warning}");
     }

@@ -31,9 +31,12 @@
 //!   (`names::function_ident`), locals keep their CDSL names (`x'` is
 //!   `x_p`, the lowering's `%3` is `m3`), and no name comes from a counter
 //!   over the program. `// file.cdsl:LINE` comments point back to the source.
-//! - Abstract functions are bound to the native runtime (`abstracts.rs`);
-//!   one it does not implement gets a body that panics naming it, and a
-//!   warning in [`Output::warnings`].
+//! - Abstract functions are bound to the native runtime (`abstracts.rs`).
+//!   The rest are the user's: with [`Options::abstracts`] set to a module
+//!   path `P`, an abstract type `T` is `P::T` (`P::T<A, ..>` with
+//!   arguments) and an abstract function `f` is called as `P::f(arg)`, at
+//!   the Rust types of its CDSL signature. Without it, such a function gets
+//!   a body that panics naming it, and a warning in [`Output::warnings`].
 
 mod abstracts;
 pub mod engine;
@@ -91,8 +94,28 @@ pub struct Output {
     pub warnings: Vec<String>,
 }
 
+/// How a module is generated besides the program itself.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub link: RuntimeLink,
+    /// The Rust module path (`crate::device`, `super::native`) holding the
+    /// user's abstract types and the abstract functions the runtime lacks.
+    pub abstracts: Option<String>,
+}
+
 /// Translates a program. `sources` (when given) names files in `// file:LINE` comments.
 pub fn generate(program: &Program, sources: Option<&SourceMap>, link: RuntimeLink) -> Result<Output, BackendError> {
+    generate_with(program, sources, &Options { link, abstracts: None })
+}
+
+/// [`generate`], with abstract functions and types the runtime lacks bound
+/// to the user's module when `options.abstracts` names one.
+pub fn generate_with(
+    program: &Program,
+    sources: Option<&SourceMap>,
+    options: &Options,
+) -> Result<Output, BackendError> {
+    let link = options.link;
     let mut types = Types::default();
     for function in program.functions.values() {
         if let Some((_, param)) = &function.param {
@@ -106,6 +129,7 @@ pub fn generate(program: &Program, sources: Option<&SourceMap>, link: RuntimeLin
     let generator = Generator {
         program,
         sources,
+        abstracts: options.abstracts.as_deref(),
         idents: program.functions.values().map(|f| (f.name.clone(), function_ident(f))).collect(),
     };
     let mut out = String::new();
@@ -125,7 +149,7 @@ pub fn generate(program: &Program, sources: Option<&SourceMap>, link: RuntimeLin
         out.push_str("use super::cdsl_rt;\n\n");
     }
     for (name, def) in &types.defs {
-        types::definition(name, def, &mut out);
+        types::definition(name, def, options.abstracts.as_deref(), &mut out);
         out.push('\n');
     }
     let mut warnings = Vec::new();
@@ -175,6 +199,7 @@ fn collect_expr(types: &mut Types, e: &Expr) -> Result<(), BackendError> {
 struct Generator<'p> {
     program: &'p Program,
     sources: Option<&'p SourceMap>,
+    abstracts: Option<&'p str>,
     idents: HashMap<String, String>,
 }
 
@@ -220,6 +245,10 @@ impl Generator<'_> {
                     for line in code.lines() {
                         let _ = writeln!(out, "    {line}");
                     }
+                }
+                Err(_) if self.abstracts.is_some() => {
+                    let module = self.abstracts.unwrap_or_default();
+                    let _ = writeln!(out, "    {module}::{}(arg)", field_ident(&function.source_name));
                 }
                 Err(why) => {
                     warnings.push(format!("abstract function `{}`: {why}; calling it panics", function.name));

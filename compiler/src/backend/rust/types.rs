@@ -279,10 +279,24 @@ pub fn field_repr(field: &Ty, lt: &str) -> String {
 
 /// The definition of one struct or enum, with its `Show` impl when it can
 /// be printed.
-pub fn definition(name: &str, def: &TypeDef, out: &mut String) {
-    if is_opaque(&def.ty) {
-        let _ = writeln!(out, "/// The abstract type `{}`: no native representation yet (issue #6).", def.ty);
-        let _ = writeln!(out, "pub struct {name} {{\n    _private: (),\n}}");
+pub fn definition(name: &str, def: &TypeDef, abstracts: Option<&str>, out: &mut String) {
+    if let Ty::Abstract { name: source, args, .. } = &def.ty {
+        match abstracts {
+            Some(module) => {
+                let args: Vec<String> = args.iter().map(|t| repr(t, "'static", 0)).collect();
+                let args = if args.is_empty() { String::new() } else { format!("<{}>", args.join(", ")) };
+                let _ = writeln!(out, "/// The abstract type `{}`, implemented by the user.", def.ty);
+                let _ = writeln!(out, "pub type {name} = {module}::{}{args};", sanitize(source));
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "/// The abstract type `{}`: no native representation (bind it with `rust::Options::abstracts`).",
+                    def.ty
+                );
+                let _ = writeln!(out, "pub struct {name} {{\n    _private: (),\n}}");
+            }
+        }
         let _ = writeln!(out, "impl cdsl_rt::Show for {name} {{");
         let _ = writeln!(
             out,
