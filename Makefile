@@ -42,4 +42,4 @@ bench: deps
 	$(CARGO) bench -p cdsl --bench parse
 	$(CARGO) bench -p cdsl --bench typecheck
 	$(CARGO) bench -p cdsl --bench engines
-	$(CARGO) bench -p ddsl --bench gen_rust
+	$(CARGO) bench -p ddsl-bench --bench decode

@@ -1,0 +1,159 @@
+//! `cargo bench -p ddsl-bench` (in `make bench`): issue #5's decode
+//! benchmark. Reads every 128-byte inode of a 64 MiB inode table and every
+//! entry of a 16 MiB table of 4 KiB directory blocks through
+//!
+//! - the generated zero-copy view (`InodeView`, `DirEntryView`), every field,
+//! - the generated owned decode (`Inode::decode`, `DirEntry::decode`),
+//! - hand-written `from_le_bytes` code building the same types,
+//! - the `binrw` and `deku` derives of the same structs,
+//!
+//! and `memcpy` of the same bytes. The module is generated from
+//! `fs-examples/ext2/ext2.ddsl` by this crate's build script. Prints ns per
+//! item, best of several runs, and the ratios issue #5 sets targets for
+//! (view <= 1.2x hand-written, owned decode <= 1.5x, both >= 5x faster than
+//! binrw and deku). Timings are printed, not asserted; every way of reading
+//! must agree on a checksum of what it read, or the benchmark fails.
+#![forbid(unsafe_code)]
+
+mod ext2 {
+    include!(concat!(env!("OUT_DIR"), "/ext2.rs"));
+}
+mod derives;
+mod entries;
+mod hand;
+mod inodes;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const INODE: usize = 128;
+const INODE_TABLE: usize = 64 << 20;
+const BLOCK: usize = 4096;
+const DIR_TABLE: usize = 16 << 20;
+const RUNS: usize = 7;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Plausible inodes: regular files, directories, fast and slow symlinks and
+/// free ones, mixed at random.
+fn inode_table(rng: &mut Rng) -> Vec<u8> {
+    let mut bytes = vec![0u8; INODE_TABLE];
+    for inode in bytes.chunks_exact_mut(INODE) {
+        for chunk in inode.chunks_exact_mut(8) {
+            chunk.copy_from_slice(&rng.next().to_le_bytes());
+        }
+        let kind = [0x8u16, 0x4, 0xA, 0x0][rng.below(4) as usize];
+        inode[0..2].copy_from_slice(&(kind << 12 | 0o644).to_le_bytes());
+        inode[26..28].copy_from_slice(&(rng.below(3) as u16).to_le_bytes());
+        if rng.below(2) == 0 {
+            inode[28..32].copy_from_slice(&0u32.to_le_bytes()); // i_blocks 0: a fast symlink
+        }
+    }
+    bytes
+}
+
+/// Directory blocks tiled exactly by entries with names of 1 to 40 bytes,
+/// the last entry of each block stretched to its end, as ext2 writes them.
+fn dir_table(rng: &mut Rng) -> Vec<u8> {
+    const MAX_ENTRY: usize = (8 + 40 + 3) & !3;
+    let mut bytes = vec![0u8; DIR_TABLE];
+    for block in bytes.chunks_exact_mut(BLOCK) {
+        let mut at = 0;
+        while at < BLOCK {
+            let name_len = 1 + rng.below(40) as usize;
+            let need = (8 + name_len + 3) & !3;
+            let rec_len = if BLOCK - at - need < MAX_ENTRY { BLOCK - at } else { need };
+            let entry = &mut block[at..at + rec_len];
+            entry[0..4].copy_from_slice(&(1 + rng.below(1 << 20) as u32).to_le_bytes());
+            entry[4..6].copy_from_slice(&(rec_len as u16).to_le_bytes());
+            entry[6] = name_len as u8;
+            entry[7] = 1 + rng.below(7) as u8;
+            for c in &mut entry[8..8 + name_len] {
+                *c = b'a' + rng.below(26) as u8;
+            }
+            at += rec_len;
+        }
+    }
+    bytes
+}
+
+/// The best of `RUNS` runs of `f`, and what it returned (the same each run).
+fn best(mut f: impl FnMut() -> u64) -> (Duration, u64) {
+    let mut best = Duration::MAX;
+    let mut sum = 0;
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        sum = black_box(f());
+        best = best.min(start.elapsed());
+    }
+    (best, sum)
+}
+
+/// One way of reading a table: its name, time and checksum.
+struct Row {
+    name: &'static str,
+    time: Duration,
+    sum: Option<u64>,
+}
+
+fn report(title: &str, (unit, units): (&str, &str), count: usize, rows: &[Row]) -> bool {
+    let per = |name: &str| {
+        let row = rows.iter().find(|r| r.name == name).unwrap_or_else(|| unreachable!("bug: no row {name}"));
+        row.time.as_secs_f64() * 1e9 / count as f64
+    };
+    println!("{title}: {count} {units}, best of {RUNS} runs");
+    for row in rows {
+        println!("  {:<34} {:8.2} ns/{unit}", row.name, per(row.name));
+    }
+    let hand = per("hand-written from_le_bytes");
+    let view = per("generated view (every field)");
+    let owned = per("generated owned decode");
+    let slowest_derive = per("binrw derive").min(per("deku derive"));
+    let target = |ok: bool| if ok { "met" } else { "MISSED" };
+    println!("  view / hand-written          {:6.2}x  (target <= 1.2x: {})", view / hand, target(view <= 1.2 * hand));
+    println!("  owned / hand-written         {:6.2}x  (target <= 1.5x: {})", owned / hand, target(owned <= 1.5 * hand));
+    println!("  binrw / view, deku / view    {:6.2}x, {:.2}x", per("binrw derive") / view, per("deku derive") / view);
+    println!("  binrw / owned, deku / owned  {:6.2}x, {:.2}x", per("binrw derive") / owned, per("deku derive") / owned);
+    println!(
+        "  derives >= 5x slower than view and owned: {}",
+        target(slowest_derive >= 5.0 * view && slowest_derive >= 5.0 * owned)
+    );
+    println!("  owned / memcpy               {:6.2}x", owned / per("memcpy"));
+    let sums: Vec<u64> = rows.iter().filter_map(|r| r.sum).collect();
+    let agree = sums.windows(2).all(|w| w[0] == w[1]);
+    if !agree {
+        for row in rows {
+            eprintln!("error: {title}: {} read checksum {:?}", row.name, row.sum);
+        }
+    }
+    agree
+}
+
+fn main() -> std::process::ExitCode {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let inode_table = inode_table(&mut rng);
+    let dir_table = dir_table(&mut rng);
+    let inode_rows = inodes::rows(&inode_table);
+    let ok_inodes = report("inode table (64 MiB)", ("inode", "inodes"), INODE_TABLE / INODE, &inode_rows);
+    println!();
+    let (entry_rows, count) = entries::rows(&dir_table);
+    let ok_entries = report("directory blocks (16 MiB of 4 KiB)", ("entry", "entries"), count, &entry_rows);
+    if ok_inodes && ok_entries {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    }
+}
