@@ -1,1 +1,534 @@
+//! The FUSE glue: any [`Ops`] file system served through `fuser`.
+//!
+//! Consumes kernel requests (via `fuser`), produces [`Ops`] calls and
+//! replies. The only module that imports `fuser`: callbacks convert
+//! arguments (FUSE's root inode 1 is ext2's 2; names are bytes; times are
+//! [`Time`]s), call one [`Ops`] method under a mutex and convert its
+//! `Result` into a reply. Things [`Ops`] leaves to the glue:
+//!
+//! - `create` is `mknod` then an open; open/release/opendir/releasedir keep
+//!   no state (file handles are all 0).
+//! - `flush`, `fsync` and `fsyncdir` call [`Ops::sync`], so data is in the
+//!   image when `close`, `fsync` or `fdatasync` return.
+//! - the umask is applied to `mkdir`/`mknod`/`create` modes (the kernel
+//!   does it too unless asked not to; doing it twice changes nothing).
+//! - `fallocate` always fails with `EOPNOTSUPP`; `rename` with
+//!   `RENAME_EXCHANGE` or `RENAME_WHITEOUT` with `EINVAL`.
+//! - a read-only mount refuses every change with `EROFS` (the kernel
+//!   already does, with `-o ro`).
+//!
+//! [`serve`] mounts (`allow_other,default_permissions`, fsname `cdslfs`),
+//! runs the session until unmounted (`fusermount3 -u`, `umount`, SIGINT,
+//! SIGTERM or SIGHUP), then calls [`Ops::sync`] and reports its result.
+use crate::ops::{Attr, Caller, Errno, Ino, Kind, Ops, SetAttr, Time, ROOT};
+use fuser::{
+    Config, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, KernelConfig, LockOwner,
+    MountOption, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry,
+    ReplyOpen, ReplyStatfs, ReplyWrite, Request, Session, SessionACL, TimeOrNow, WriteFlags,
+};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// How long the kernel may cache attributes and entries: every change goes
+/// through this mount, so the cache can only go stale by our own replies.
+const TTL: Duration = Duration::from_secs(1);
+/// Entries asked of [`Ops::readdir`] per kernel request.
+const READDIR_BATCH: usize = 128;
+
+impl From<Errno> for fuser::Errno {
+    fn from(e: Errno) -> fuser::Errno {
+        fuser::Errno::from_i32(e.0)
+    }
+}
+
+impl From<Kind> for FileType {
+    fn from(kind: Kind) -> FileType {
+        match kind {
+            Kind::File => FileType::RegularFile,
+            Kind::Dir => FileType::Directory,
+            Kind::Symlink => FileType::Symlink,
+            Kind::CharDevice => FileType::CharDevice,
+            Kind::BlockDevice => FileType::BlockDevice,
+            Kind::Fifo => FileType::NamedPipe,
+            Kind::Socket => FileType::Socket,
+        }
+    }
+}
+
+impl From<Time> for SystemTime {
+    fn from(t: Time) -> SystemTime {
+        let since = Duration::new(t.secs.unsigned_abs(), t.nsecs.min(999_999_999));
+        if t.secs >= 0 {
+            UNIX_EPOCH + since
+        } else {
+            UNIX_EPOCH - since
+        }
+    }
+}
+
+impl From<SystemTime> for Time {
+    fn from(t: SystemTime) -> Time {
+        match t.duration_since(UNIX_EPOCH) {
+            Ok(d) => Time { secs: d.as_secs() as i64, nsecs: d.subsec_nanos() },
+            Err(before) => {
+                let d = before.duration();
+                match d.subsec_nanos() {
+                    0 => Time { secs: -(d.as_secs() as i64), nsecs: 0 },
+                    n => Time { secs: -(d.as_secs() as i64) - 1, nsecs: 1_000_000_000 - n },
+                }
+            }
+        }
+    }
+}
+
+/// FUSE numbers the root 1; ext2 numbers it 2 (and never shows inode 1).
+fn to_fuse(ino: Ino) -> INodeNo {
+    INodeNo(if ino == ROOT { 1 } else { ino as u64 })
+}
+
+fn from_fuse(ino: INodeNo) -> Result<Ino, Errno> {
+    match ino.0 {
+        1 => Ok(ROOT),
+        2 => Err(Errno::ENOENT),
+        n => Ino::try_from(n).map_err(|_| Errno::ENOENT),
+    }
+}
+
+impl From<Attr> for FileAttr {
+    fn from(a: Attr) -> FileAttr {
+        FileAttr {
+            ino: to_fuse(a.ino),
+            size: a.size,
+            blocks: a.blocks,
+            atime: a.atime.into(),
+            mtime: a.mtime.into(),
+            ctime: a.ctime.into(),
+            crtime: a.ctime.into(),
+            kind: a.kind.into(),
+            perm: a.perm,
+            nlink: a.nlink,
+            uid: a.uid,
+            gid: a.gid,
+            rdev: a.rdev,
+            blksize: a.blksize,
+            flags: 0,
+        }
+    }
+}
+
+fn caller(req: &Request) -> Caller {
+    Caller { uid: req.uid(), gid: req.gid(), now: SystemTime::now().into() }
+}
+
+/// `mode` with the umask taken from its permission bits.
+fn masked(mode: u32, umask: u32) -> u32 {
+    (mode & !0o7777) | (mode & 0o7777 & !umask)
+}
+
+/// An [`Ops`] file system as a `fuser::Filesystem`.
+pub struct Adapter {
+    ops: Arc<Mutex<Box<dyn Ops + Send>>>,
+    read_only: bool,
+}
+
+impl Adapter {
+    pub fn new(ops: Arc<Mutex<Box<dyn Ops + Send>>>, read_only: bool) -> Adapter {
+        Adapter { ops, read_only }
+    }
+
+    fn fs(&self) -> MutexGuard<'_, Box<dyn Ops + Send>> {
+        // A panic in another callback poisons the lock; the file system's
+        // state is whatever that call left, which is all there is to serve.
+        self.ops.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn writable(&self) -> Result<(), Errno> {
+        if self.read_only {
+            return Err(Errno::EROFS);
+        }
+        Ok(())
+    }
+
+    fn do_setattr(&self, req: &Request, ino: INodeNo, changes: SetAttr) -> Result<Attr, Errno> {
+        let ino = from_fuse(ino)?;
+        if changes == SetAttr::default() {
+            return self.fs().getattr(ino);
+        }
+        self.writable()?;
+        self.fs().setattr(ino, &changes, caller(req))
+    }
+
+    fn do_rename(
+        &self,
+        req: &Request,
+        from: (INodeNo, &OsStr),
+        to: (INodeNo, &OsStr),
+        flags: RenameFlags,
+    ) -> Result<(), Errno> {
+        self.writable()?;
+        let (parent, new_parent) = (from_fuse(from.0)?, from_fuse(to.0)?);
+        let (name, new_name) = (from.1.as_bytes(), to.1.as_bytes());
+        if !(flags - RenameFlags::RENAME_NOREPLACE).is_empty() {
+            return Err(Errno::EINVAL);
+        }
+        let mut fs = self.fs();
+        if flags.contains(RenameFlags::RENAME_NOREPLACE) {
+            match fs.lookup(new_parent, new_name) {
+                Ok(_) => return Err(Errno::EEXIST),
+                Err(e) if e == Errno::ENOENT => {}
+                Err(e) => return Err(e),
+            }
+        }
+        fs.rename(parent, name, new_parent, new_name, caller(req))
+    }
+
+    fn fill_dir(&self, ino: INodeNo, offset: u64, reply: &mut ReplyDirectory) -> Result<(), Errno> {
+        let ino = from_fuse(ino)?;
+        let mut offset = offset;
+        loop {
+            let entries = self.fs().readdir(ino, offset, READDIR_BATCH)?;
+            let Some(last) = entries.last().map(|e| e.next) else { return Ok(()) };
+            for e in entries {
+                if reply.add(to_fuse(e.ino), e.next, e.kind.into(), OsStr::from_bytes(&e.name)) {
+                    return Ok(());
+                }
+            }
+            offset = last;
+        }
+    }
+}
+
+fn entry(reply: ReplyEntry, result: Result<Attr, Errno>) {
+    match result {
+        Ok(attr) => reply.entry(&TTL, &attr.into(), Generation(0)),
+        Err(e) => reply.error(e.into()),
+    }
+}
+
+fn empty(reply: ReplyEmpty, result: Result<(), Errno>) {
+    match result {
+        Ok(()) => reply.ok(),
+        Err(e) => reply.error(e.into()),
+    }
+}
+
+fn time_or_now(t: Option<TimeOrNow>, now: SystemTime) -> Option<Time> {
+    t.map(|t| match t {
+        TimeOrNow::SpecificTime(t) => t.into(),
+        TimeOrNow::Now => now.into(),
+    })
+}
+
+impl Filesystem for Adapter {
+    fn init(&mut self, _req: &Request, _config: &mut KernelConfig) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
+        entry(reply, from_fuse(parent).and_then(|p| self.fs().lookup(p, name.as_bytes())));
+    }
+
+    fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
+        match from_fuse(ino).and_then(|i| self.fs().getattr(i)) {
+            Ok(attr) => reply.attr(&TTL, &attr.into()),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn setattr(
+        &self,
+        req: &Request,
+        ino: INodeNo,
+        mode: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        size: Option<u64>,
+        atime: Option<TimeOrNow>,
+        mtime: Option<TimeOrNow>,
+        _ctime: Option<SystemTime>,
+        _fh: Option<FileHandle>,
+        _crtime: Option<SystemTime>,
+        _chgtime: Option<SystemTime>,
+        _bkuptime: Option<SystemTime>,
+        _flags: Option<fuser::BsdFileFlags>,
+        reply: ReplyAttr,
+    ) {
+        let now = SystemTime::now();
+        let changes = SetAttr {
+            mode: mode.map(|m| m & 0o7777),
+            uid,
+            gid,
+            size,
+            atime: time_or_now(atime, now),
+            mtime: time_or_now(mtime, now),
+        };
+        match self.do_setattr(req, ino, changes) {
+            Ok(attr) => reply.attr(&TTL, &attr.into()),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
+        match from_fuse(ino).and_then(|i| self.fs().readlink(i)) {
+            Ok(target) => reply.data(&target),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn mknod(&self, req: &Request, parent: INodeNo, name: &OsStr, mode: u32, umask: u32, rdev: u32, reply: ReplyEntry) {
+        let result = self
+            .writable()
+            .and_then(|()| from_fuse(parent))
+            .and_then(|p| self.fs().mknod(p, name.as_bytes(), masked(mode, umask), rdev, caller(req)));
+        entry(reply, result);
+    }
+
+    fn mkdir(&self, req: &Request, parent: INodeNo, name: &OsStr, mode: u32, umask: u32, reply: ReplyEntry) {
+        let result = self
+            .writable()
+            .and_then(|()| from_fuse(parent))
+            .and_then(|p| self.fs().mkdir(p, name.as_bytes(), masked(mode & 0o7777, umask), caller(req)));
+        entry(reply, result);
+    }
+
+    fn unlink(&self, req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let result = self.writable().and_then(|()| from_fuse(parent));
+        empty(reply, result.and_then(|p| self.fs().unlink(p, name.as_bytes(), caller(req))));
+    }
+
+    fn rmdir(&self, req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let result = self.writable().and_then(|()| from_fuse(parent));
+        empty(reply, result.and_then(|p| self.fs().rmdir(p, name.as_bytes(), caller(req))));
+    }
+
+    fn symlink(&self, req: &Request, parent: INodeNo, link_name: &OsStr, target: &Path, reply: ReplyEntry) {
+        let result = self
+            .writable()
+            .and_then(|()| from_fuse(parent))
+            .and_then(|p| self.fs().symlink(p, link_name.as_bytes(), target.as_os_str().as_bytes(), caller(req)));
+        entry(reply, result);
+    }
+
+    fn rename(
+        &self,
+        req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        newparent: INodeNo,
+        newname: &OsStr,
+        flags: RenameFlags,
+        reply: ReplyEmpty,
+    ) {
+        empty(reply, self.do_rename(req, (parent, name), (newparent, newname), flags));
+    }
+
+    fn link(&self, req: &Request, ino: INodeNo, newparent: INodeNo, newname: &OsStr, reply: ReplyEntry) {
+        let result = self.writable().and_then(|()| Ok((from_fuse(ino)?, from_fuse(newparent)?)));
+        entry(reply, result.and_then(|(i, p)| self.fs().link(i, p, newname.as_bytes(), caller(req))));
+    }
+
+    fn open(&self, _req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
+        let writing = flags.0 & libc::O_ACCMODE != libc::O_RDONLY;
+        let result = from_fuse(ino).and_then(|i| self.fs().getattr(i)).and_then(|_| match writing {
+            true => self.writable(),
+            false => Ok(()),
+        });
+        match result {
+            Ok(()) => reply.opened(FileHandle(0), FopenFlags::empty()),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn read(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        _fh: FileHandle,
+        offset: u64,
+        size: u32,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        reply: ReplyData,
+    ) {
+        match from_fuse(ino).and_then(|i| self.fs().read(i, offset, size)) {
+            Ok(data) => reply.data(&data),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn write(
+        &self,
+        req: &Request,
+        ino: INodeNo,
+        _fh: FileHandle,
+        offset: u64,
+        data: &[u8],
+        _write_flags: WriteFlags,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        reply: ReplyWrite,
+    ) {
+        let result = self.writable().and_then(|()| from_fuse(ino));
+        match result.and_then(|i| self.fs().write(i, offset, data, caller(req))) {
+            Ok(n) => reply.written(n),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn flush(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _lock_owner: LockOwner, reply: ReplyEmpty) {
+        empty(reply, self.sync());
+    }
+
+    fn release(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _fh: FileHandle,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        _flush: bool,
+        reply: ReplyEmpty,
+    ) {
+        reply.ok();
+    }
+
+    fn fsync(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _datasync: bool, reply: ReplyEmpty) {
+        empty(reply, self.sync());
+    }
+
+    fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
+        match from_fuse(ino).and_then(|i| self.fs().getattr(i)) {
+            Ok(a) if a.kind != Kind::Dir => reply.error(Errno::ENOTDIR.into()),
+            Ok(_) => reply.opened(FileHandle(0), FopenFlags::empty()),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn readdir(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectory) {
+        match self.fill_dir(ino, offset, &mut reply) {
+            Ok(()) => reply.ok(),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn releasedir(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _flags: OpenFlags, reply: ReplyEmpty) {
+        reply.ok();
+    }
+
+    fn fsyncdir(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _datasync: bool, reply: ReplyEmpty) {
+        empty(reply, self.sync());
+    }
+
+    fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
+        match self.fs().statfs() {
+            Ok(s) => reply.statfs(s.blocks, s.bfree, s.bavail, s.files, s.ffree, s.bsize, s.namelen, s.bsize),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn create(
+        &self,
+        req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        mode: u32,
+        umask: u32,
+        _flags: i32,
+        reply: ReplyCreate,
+    ) {
+        let mode = if Kind::of_mode(mode).is_none() { mode | Kind::File.mode_bits() } else { mode };
+        let result = self
+            .writable()
+            .and_then(|()| from_fuse(parent))
+            .and_then(|p| self.fs().mknod(p, name.as_bytes(), masked(mode, umask), 0, caller(req)));
+        match result {
+            Ok(attr) => reply.created(&TTL, &attr.into(), Generation(0), FileHandle(0), FopenFlags::empty()),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn fallocate(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _fh: FileHandle,
+        _offset: u64,
+        _length: u64,
+        _mode: i32,
+        reply: ReplyEmpty,
+    ) {
+        reply.error(Errno::EOPNOTSUPP.into());
+    }
+}
+
+impl Adapter {
+    fn sync(&self) -> Result<(), Errno> {
+        if self.read_only {
+            return Ok(());
+        }
+        self.fs().sync()
+    }
+}
+
+/// How to mount.
+#[derive(Clone, Debug, Default)]
+pub struct MountOptions {
+    pub read_only: bool,
+}
+
+/// Mounts `ops` at `mountpoint`, calls `mounted` once the mount is live,
+/// serves requests until the file system is unmounted (from outside, or
+/// by SIGINT/SIGTERM/SIGHUP, which unmount it), then syncs. Returns only
+/// once everything is in the image; the error names what failed.
+pub fn serve(
+    ops: Box<dyn Ops + Send>,
+    mountpoint: &Path,
+    options: &MountOptions,
+    mounted: impl FnOnce(),
+) -> Result<(), String> {
+    // Before any thread starts, so that every thread inherits the mask and
+    // only the waiter below sees the signals.
+    let signals = crate::sys::TerminationSignals::block()?;
+    let ops = Arc::new(Mutex::new(ops));
+    let mut config = Config::default();
+    config.mount_options = vec![MountOption::FSName("cdslfs".into()), MountOption::DefaultPermissions];
+    if options.read_only {
+        config.mount_options.push(MountOption::RO);
+    }
+    config.acl = SessionACL::All;
+    let adapter = Adapter::new(ops.clone(), options.read_only);
+    let mut session = Session::new(adapter, mountpoint, &config).map_err(|e| {
+        let hint = match e.raw_os_error() {
+            Some(libc::EPERM | libc::EACCES) => {
+                " (allow_other needs `user_allow_other` in /etc/fuse.conf for non-root users)"
+            }
+            _ => "",
+        };
+        format!("cannot mount {}: {e}{hint}", mountpoint.display())
+    })?;
+    let mut unmounter = session.unmount_callable();
+    let where_ = mountpoint.to_path_buf();
+    std::thread::Builder::new()
+        .name("cdslfs-signals".into())
+        .spawn(move || {
+            let signal = signals.wait();
+            eprintln!("cdslfs: {signal}: unmounting {}", where_.display());
+            if let Err(e) = unmounter.unmount() {
+                // Busy: detach it now; the session ends when the last file closes.
+                eprintln!("cdslfs: unmount failed ({e}); detaching lazily");
+                let _ = std::process::Command::new("fusermount3").arg("-uz").arg(&where_).status();
+            }
+        })
+        .map_err(|e| format!("cannot start the signal thread: {e}"))?;
+    mounted();
+    let served = session.run().map_err(|e| format!("the FUSE session ended with an error: {e}"));
+    let synced = ops
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .sync()
+        .map_err(|e| format!("syncing the image at unmount failed: {e}"));
+    served.and(synced)
+}

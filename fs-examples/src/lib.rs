@@ -8,8 +8,11 @@
 //!   function, on an engine (compiled Rust, or an interpreter).
 //! - `model` — an in-memory reference file system, for differential tests.
 //! - `fuse` — the FUSE glue, the only module that imports `fuser`.
+//! - `sys` — the few POSIX calls std lacks (signals, setsid), for `fuse`
+//!   and the `cdslfs` binary.
 
 pub mod ext2;
 pub mod fuse;
 pub mod model;
 pub mod ops;
+pub mod sys;
