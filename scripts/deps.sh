@@ -12,6 +12,9 @@ NEEDED=(
   "e2fsck e2fsprogs"      # the oracle those tests compare `ddsl fsck` with
   "debugfs e2fsprogs"     # corrupting test images in targeted ways
   "coqc coq"              # type-checks the Coq mirror of the shallow embedding (~20 s to install)
+  "fusermount3 fuse3"     # mounting cdslfs through /dev/fuse (its tests, make run)
+  "fuse2fs fuse2fs"       # the peer cdslfs is measured against in make bench-fs
+  "pkg-config pkg-config" # locating system libraries for native builds
 )
 
 if ! command -v cargo >/dev/null 2>&1; then
