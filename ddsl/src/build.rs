@@ -60,6 +60,33 @@ pub fn compile(layout: impl AsRef<Path>) -> Result<Output, BuildError> {
 /// Checks `layout`, generates its Rust module and writes it to
 /// `out_dir/<stem>.rs`. With `strict`, an unsupported struct is an error.
 pub fn generate_file(layout: &Path, out_dir: &Path, strict: bool) -> Result<Output, BuildError> {
+    let (checked, sources, name) = load(layout)?;
+    let generated = rust::generate(&checked, &name);
+    let warnings = unsupported(&sources, &generated.skipped, strict)?;
+    let stem = stem(layout);
+    let path = write(out_dir, &format!("{stem}.rs"), &generated.code)?;
+    Ok(Output { path, structs: generated.structs, warnings })
+}
+
+/// Checks `layout`, generates its C code and writes `out_dir/<stem>.h` and
+/// `out_dir/<stem>.c` (`path` in the output is the header). With
+/// `strict`, an unsupported struct is an error.
+pub fn generate_c(layout: &Path, out_dir: &Path, strict: bool) -> Result<Output, BuildError> {
+    let (checked, sources, name) = load(layout)?;
+    let stem = stem(layout);
+    let generated = crate::gen::c::generate(&checked, stem, &name);
+    let warnings = unsupported(&sources, &generated.skipped, strict)?;
+    let path = write(out_dir, &format!("{stem}.h"), &generated.header)?;
+    write(out_dir, &format!("{stem}.c"), &generated.source)?;
+    Ok(Output { path, structs: generated.structs, warnings })
+}
+
+fn stem(layout: &Path) -> &str {
+    layout.file_stem().and_then(|s| s.to_str()).unwrap_or("layout")
+}
+
+/// Reads and checks a layout: the checked layout, its sources and name.
+fn load(layout: &Path) -> Result<(crate::check::Checked, SourceMap, String), BuildError> {
     let text = std::fs::read_to_string(layout)
         .map_err(|e| BuildError { message: format!("cannot read `{}`: {e}", layout.display()) })?;
     let mut sources = SourceMap::new();
@@ -71,16 +98,23 @@ pub fn generate_file(layout: &Path, out_dir: &Path, strict: bool) -> Result<Outp
     let Some(checked) = checked else {
         return Err(BuildError { message: diagnostics::render_to_string(&sources, &errors) });
     };
-    let generated = rust::generate(&checked, &name);
-    let found: Vec<Diagnostic> = generated.skipped.iter().map(|u| u.to_diagnostic(strict)).collect();
-    let rendered = diagnostics::render_to_string(&sources, &found);
+    Ok((checked, sources, name))
+}
+
+/// The unsupported structs rendered as warnings, or as the error with `strict`.
+fn unsupported(sources: &SourceMap, skipped: &[rust::Unsupported], strict: bool) -> Result<String, BuildError> {
+    let found: Vec<Diagnostic> = skipped.iter().map(|u| u.to_diagnostic(strict)).collect();
+    let rendered = diagnostics::render_to_string(sources, &found);
     if strict && !found.is_empty() {
         return Err(BuildError { message: rendered });
     }
-    let stem = layout.file_stem().and_then(|s| s.to_str()).unwrap_or("layout");
-    let path = out_dir.join(format!("{stem}.rs"));
+    Ok(rendered)
+}
+
+fn write(out_dir: &Path, file: &str, text: &str) -> Result<PathBuf, BuildError> {
+    let path = out_dir.join(file);
     std::fs::create_dir_all(out_dir)
-        .and_then(|()| std::fs::write(&path, &generated.code))
+        .and_then(|()| std::fs::write(&path, text))
         .map_err(|e| BuildError { message: format!("cannot write `{}`: {e}", path.display()) })?;
-    Ok(Output { path, structs: generated.structs, warnings: rendered })
+    Ok(path)
 }

@@ -1,4 +1,5 @@
 //! Generators: code from a checked layout. Only Rust is written so far
 //! ([`rust`]); C, CDSL bindings and Isabelle are still to come (issue #5).
 
+pub mod c;
 pub mod rust;

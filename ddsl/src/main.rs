@@ -3,7 +3,7 @@
 //! Exit status: 0 when everything is accepted (`check`), decodes without
 //! faults (`dump`, `walk`) or is clean (`fsck`); 1 when diagnostics, faults
 //! or violations were reported; 2 on usage or I/O errors and for the
-//! generators not implemented yet (`gen --emit c|cdsl|isabelle`).
+//! generators not implemented yet (`gen --emit cdsl|isabelle`).
 #![forbid(unsafe_code)]
 
 use cdsl::diagnostics::{self, Colour, Diagnostic};
@@ -40,10 +40,10 @@ enum Command {
     /// make the exit status 1.
     Dump { spec: PathBuf, image: PathBuf },
     /// Generate code from SPEC into DIR: `--emit rust` writes `<stem>.rs`
-    /// (owned structs with decode/encode, zero-copy views). Structs the
-    /// generator cannot express yet are left out with an "unsupported"
-    /// warning each (an error with `--strict`). C, CDSL and Isabelle are not
-    /// implemented yet (exit 2).
+    /// (owned structs with decode/encode, zero-copy views), `--emit c`
+    /// writes `<stem>.h` and `<stem>.c`. Structs the generator cannot
+    /// express yet are left out with an "unsupported" warning each (an error
+    /// with `--strict`). CDSL and Isabelle are not implemented yet (exit 2).
     Gen {
         spec: PathBuf,
         #[arg(long, value_enum)]
@@ -110,17 +110,17 @@ fn main() -> ExitCode {
 
 fn gen(spec: &Path, emit: Emit, out: &Path, strict: bool) -> ExitCode {
     let what = match emit {
-        Emit::Rust => return gen_rust(spec, out, strict),
-        Emit::C => "c",
+        Emit::Rust => return gen_files(ddsl::build::generate_file(spec, out, strict)),
+        Emit::C => return gen_files(ddsl::build::generate_c(spec, out, strict)),
         Emit::Cdsl => "cdsl",
         Emit::Isabelle => "isabelle",
     };
-    eprintln!("error: `ddsl gen --emit {what}` is not implemented yet (issue #5); only `--emit rust` is");
+    eprintln!("error: `ddsl gen --emit {what}` is not implemented yet (issue #5); `--emit rust` and `--emit c` are");
     ExitCode::from(2)
 }
 
-fn gen_rust(spec: &Path, out: &Path, strict: bool) -> ExitCode {
-    match ddsl::build::generate_file(spec, out, strict) {
+fn gen_files(generated: Result<ddsl::build::Output, ddsl::build::BuildError>) -> ExitCode {
+    match generated {
         Ok(output) => {
             eprint!("{}", output.warnings);
             eprintln!("wrote {} ({} structs)", output.path.display(), output.structs.len());

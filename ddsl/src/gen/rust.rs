@@ -14,7 +14,7 @@
 //! turned into code that would decode something else.
 
 mod emit;
-mod expr;
+pub(crate) mod expr;
 mod view;
 
 use crate::check::Checked;
@@ -60,6 +60,14 @@ pub struct Generated {
 /// Generates the Rust module for a checked layout. `source` names the
 /// layout file in the module's header comment.
 pub fn generate(checked: &Checked, source: &str) -> Generated {
+    let (plans, skipped) = plan_all(checked);
+    let code = emit::module(checked, source, &plans, &skipped);
+    Generated { code, structs: plans.iter().map(|p| p.name.to_string()).collect(), skipped }
+}
+
+/// Plans every struct of the layout, in file order: those the generators
+/// can express, and the rest with the reason (shared with the C generator).
+pub(crate) fn plan_all(checked: &Checked) -> (Vec<Plan<'_>>, Vec<Unsupported>) {
     let mut planner = Planner { checked, plans: HashMap::new() };
     let mut plans = Vec::new();
     let mut skipped = Vec::new();
@@ -71,8 +79,7 @@ pub fn generate(checked: &Checked, source: &str) -> Generated {
             }
         }
     }
-    let code = emit::module(checked, source, &plans, &skipped);
-    Generated { code, structs: plans.iter().map(|p| p.name.to_string()).collect(), skipped }
+    (plans, skipped)
 }
 
 /// An integer field readable by expressions (as the local `f_<name>`).

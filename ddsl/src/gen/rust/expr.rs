@@ -13,7 +13,7 @@ use crate::check::{Checked, Global};
 use crate::syntax::ast::*;
 use std::collections::HashMap;
 
-pub(super) struct Env<'a> {
+pub(crate) struct Env<'a> {
     pub checked: &'a Checked,
     /// The integer fields readable here, by name.
     pub fields: &'a HashMap<String, FieldInfo<'a>>,
@@ -27,19 +27,31 @@ impl Env<'_> {
 
     /// The Rust expression (type `Option<u64>`) computing `expr`.
     pub fn rust(&self, expr: &Expr) -> Result<String, Unsupported> {
-        self.rust_depth(expr, 0)
+        self.translate(expr, 0, Lang::Rust)
     }
 
-    fn rust_depth(&self, expr: &Expr, depth: usize) -> Result<String, Unsupported> {
+    /// The C expression (type `ddsl_v`, the generated C's checked value)
+    /// computing `expr`. Its operations are functions of values that carry
+    /// their own error, so evaluating both sides of `&&` and `||` gives the
+    /// same result as Rust's short circuit.
+    pub fn c(&self, expr: &Expr) -> Result<String, Unsupported> {
+        self.translate(expr, 0, Lang::C)
+    }
+
+    fn translate(&self, expr: &Expr, depth: usize, lang: Lang) -> Result<String, Unsupported> {
         if depth > 64 {
             return Err(self.unsupported("expression nested too deeply", expr));
         }
-        let sub = |e: &Expr| self.rust_depth(e, depth + 1);
+        let sub = |e: &Expr| self.translate(e, depth + 1, lang);
+        let call = |f: &str, args: &[String]| match lang {
+            Lang::Rust => format!("arith::{f}({})", args.join(", ")),
+            Lang::C => format!("ddsl_{f}({})", args.join(", ")),
+        };
         Ok(match &expr.kind {
-            ExprKind::Int(n) => format!("Some({n}u64)"),
-            ExprKind::Name(name) => self.name(name, expr, depth)?,
+            ExprKind::Int(n) => lang.some(&format!("{n}u64"), &format!("UINT64_C({n})")),
+            ExprKind::Name(name) => self.name(name, expr, depth, lang)?,
             ExprKind::It => return Err(self.unsupported("`it` outside a pointer", expr)),
-            ExprKind::Member(base, member) => self.member(base, member, expr)?,
+            ExprKind::Member(base, member) => self.member(base, member, expr, lang)?,
             ExprKind::Index(..) => return Err(self.unsupported("indexing a root", expr)),
             ExprKind::Call(f, args) => {
                 let arity_ok = crate::eval::BUILTINS.iter().any(|(n, a)| *n == f.name && *a == args.len());
@@ -47,7 +59,7 @@ impl Env<'_> {
                     return Err(self.unsupported(format!("call of `{}` (an address conversion)", f.name), expr));
                 }
                 let args: Result<Vec<_>, _> = args.iter().map(sub).collect();
-                format!("arith::{}({})", f.name, args?.join(", "))
+                call(&f.name, &args?)
             }
             ExprKind::Unary(op, e) => {
                 let f = match op {
@@ -55,29 +67,30 @@ impl Env<'_> {
                     UnOp::Complement => "complement",
                     UnOp::Neg => "neg",
                 };
-                format!("arith::{f}({})", sub(e)?)
+                call(f, &[sub(e)?])
             }
             ExprKind::Binary(op, a, b) => {
                 let (a, b) = (sub(a)?, sub(b)?);
-                match op {
-                    BinOp::And => format!("arith::and({a}, || {b})"),
-                    BinOp::Or => format!("arith::or({a}, || {b})"),
-                    other => format!("arith::{}({a}, {b})", binop_name(*other)),
+                match (op, lang) {
+                    (BinOp::And, Lang::Rust) => format!("arith::and({a}, || {b})"),
+                    (BinOp::Or, Lang::Rust) => format!("arith::or({a}, || {b})"),
+                    (other, _) => call(binop_name(*other), &[a, b]),
                 }
             }
         })
     }
 
-    fn name(&self, name: &str, expr: &Expr, depth: usize) -> Result<String, Unsupported> {
+    fn name(&self, name: &str, expr: &Expr, depth: usize, lang: Lang) -> Result<String, Unsupported> {
         if let Some(field) = self.fields.get(name) {
-            return Ok(format!("Some(u64::from(f_{}))", field.name));
+            let f = field.name;
+            return Ok(lang.some(&format!("u64::from(f_{f})"), &format!("(uint64_t)f_{f}")));
         }
         match self.checked.global(name) {
             Some(Global::Const(c)) => {
                 // Inlined: constants only use names defined above them, so
                 // this terminates; one that reads a root is unsupported.
                 let inner = Env { checked: self.checked, fields: &HashMap::new(), strukt: self.strukt };
-                inner.rust_depth(&c.value, depth + 1).map_err(|mut e| {
+                inner.translate(&c.value, depth + 1, lang).map_err(|mut e| {
                     e.what = format!("constant `{name}`, which reads the image ({})", e.what);
                     e.span = expr.span;
                     e
@@ -88,12 +101,12 @@ impl Env<'_> {
         }
     }
 
-    fn member(&self, base: &Expr, member: &Ident, expr: &Expr) -> Result<String, Unsupported> {
+    fn member(&self, base: &Expr, member: &Ident, expr: &Expr, lang: Lang) -> Result<String, Unsupported> {
         let ExprKind::Name(name) = &base.kind else {
             return Err(self.unsupported("a member of a computed value", expr));
         };
         let Some(field) = self.fields.get(name) else {
-            return self.name(name, base, 0).and(Err(self.unsupported(format!("member of `{name}`"), expr)));
+            return self.name(name, base, 0, lang).and(Err(self.unsupported(format!("member of `{name}`"), expr)));
         };
         match field.sub {
             SubFields::Bits(bits) => {
@@ -101,7 +114,10 @@ impl Env<'_> {
                 for bit in bits {
                     if bit.name.name == member.name {
                         let mask = if bit.width >= 64 { u64::MAX } else { (1u64 << bit.width) - 1 };
-                        return Ok(format!("Some((u64::from(f_{name}) >> {shift}) & {mask:#x})"));
+                        return Ok(lang.some(
+                            &format!("(u64::from(f_{name}) >> {shift}) & {mask:#x}"),
+                            &format!("((uint64_t)f_{name} >> {shift}) & UINT64_C({mask:#x})"),
+                        ));
                     }
                     shift += bit.width;
                 }
@@ -109,12 +125,32 @@ impl Env<'_> {
             SubFields::Flags { flags, .. } => {
                 if let Some(flag) = flags.iter().find(|f| f.name.name == member.name) {
                     let mask = flag.mask;
-                    return Ok(format!("Some(u64::from(u64::from(f_{name}) & {mask:#x} == {mask:#x}))"));
+                    return Ok(lang.some(
+                        &format!("u64::from(u64::from(f_{name}) & {mask:#x} == {mask:#x})"),
+                        &format!("(uint64_t)(((uint64_t)f_{name} & UINT64_C({mask:#x})) == UINT64_C({mask:#x}))"),
+                    ));
                 }
             }
             SubFields::None => {}
         }
         Err(self.unsupported(format!("`{name}.{}`", member.name), expr))
+    }
+}
+
+/// The language an expression is translated to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lang {
+    Rust,
+    C,
+}
+
+impl Lang {
+    /// A known value: `rust` or `c` is its plain `u64` / `uint64_t` text.
+    fn some(self, rust: &str, c: &str) -> String {
+        match self {
+            Lang::Rust => format!("Some({rust})"),
+            Lang::C => format!("ddsl_some({c})"),
+        }
     }
 }
 
