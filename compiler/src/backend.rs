@@ -1,13 +1,15 @@
 //! Backends: from the core IR ([`crate::core::ir::Program`]) to code other
 //! tools compile. [`rust`] produces one safe Rust module per program, [`c`]
 //! one C99 translation unit over `runtime/c`, [`coq`] a shallow embedding of
-//! the value semantics checked by `coqc`; [`prover`] holds what the Coq
-//! and Isabelle backends share (names, definition order).
+//! the value semantics checked by `coqc`, [`isabelle`] the same embedding
+//! as an Isabelle/HOL session with its proof obligations; [`prover`] holds
+//! what the Coq and Isabelle backends share (names, definition order).
 
 use crate::typeck::types::Ty;
 
 pub mod c;
 pub mod coq;
+pub mod isabelle;
 pub mod prover;
 pub mod rust;
 

@@ -109,6 +109,10 @@ enum Emit {
     /// A Coq shallow embedding: `DIR/<Module>.v`, `DIR/CdslBase.v` and a
     /// `Makefile` (`make -C DIR` type-checks them); needs `-o DIR`.
     Coq,
+    /// An Isabelle/HOL session: `DIR/<M>_Types.thy`, `<M>_Shallow.thy`,
+    /// `<M>_Obligations.thy` and a `ROOT` over the base session in
+    /// `proofs/`; needs `-o DIR`.
+    Isabelle,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -274,11 +278,11 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
         Ok(typed) => typed,
         Err(errors) => return report(&sources, errors.iter().map(|e| e.to_diagnostic()).collect(), colour),
     };
-    if let Emit::Coq = emit {
-        return build_coq(&file, &cdsl::core::lower::lower(&typed), out);
+    if let Emit::Coq | Emit::Isabelle = emit {
+        return build_prover(&file, &cdsl::core::lower::lower(&typed), emit, out);
     }
     let (text, extension) = match emit {
-        Emit::Coq => unreachable!("bug: handled above"),
+        Emit::Coq | Emit::Isabelle => unreachable!("bug: handled above"),
         Emit::Core => (cdsl::core::print::program(&cdsl::core::lower::lower(&typed)), "core"),
         Emit::Rust => {
             use cdsl::backend::rust;
@@ -338,16 +342,23 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
     }
 }
 
-/// `--emit coq`: several files, so a directory is required.
-fn build_coq(file: &std::path::Path, core: &cdsl::core::ir::Program, out: Option<PathBuf>) -> ExitCode {
-    use cdsl::backend::coq;
+/// `--emit coq|isabelle`: several files, so a directory is required.
+fn build_prover(file: &std::path::Path, core: &cdsl::core::ir::Program, emit: Emit, out: Option<PathBuf>) -> ExitCode {
+    use cdsl::backend::{coq, isabelle};
+    let what = if let Emit::Coq = emit { "coq" } else { "isabelle" };
     let Some(dir) = out else {
-        let _ = writeln!(std::io::stderr(), "error: `--emit coq` writes several files; give a directory with `-o DIR`");
+        let _ =
+            writeln!(std::io::stderr(), "error: `--emit {what}` writes several files; give a directory with `-o DIR`");
         return ExitCode::from(2);
     };
     let stem = file.file_stem().map_or_else(|| "out".into(), |s| s.to_string_lossy().into_owned());
-    let output = match coq::generate(core, &coq::module_name(&stem)) {
-        Ok(output) => output,
+    let module = coq::module_name(&stem);
+    let files = match emit {
+        Emit::Coq => coq::generate(core, &module).map(|o| o.files()).map_err(|e| e.to_string()),
+        _ => isabelle::generate(core, &module).map(|o| o.files()).map_err(|e| e.to_string()),
+    };
+    let files = match files {
+        Ok(files) => files,
         Err(error) => {
             let _ = writeln!(std::io::stderr(), "error: {error}");
             return ExitCode::from(1);
@@ -357,7 +368,7 @@ fn build_coq(file: &std::path::Path, core: &cdsl::core::ir::Program, out: Option
         let _ = writeln!(std::io::stderr(), "error: cannot create `{}`: {e}", dir.display());
         return ExitCode::from(2);
     }
-    for (name, text) in output.files() {
+    for (name, text) in files {
         let path = dir.join(name);
         if let Err(e) = std::fs::write(&path, text) {
             let _ = writeln!(std::io::stderr(), "error: cannot write `{}`: {e}", path.display());
