@@ -51,9 +51,12 @@ fn dump_with_a_bad_layout_reports_it_and_exits_1() {
 fn unwritten_generators_say_so_and_exit_2() {
     let out = std::env::temp_dir().join(format!("ddsl-cli-gen-{}", std::process::id()));
     let out = out.to_str().expect("utf-8 temp dir");
-    let (code, stdout, stderr) = ddsl(&["gen", "../fs-examples/ext2/ext2.ddsl", "--emit", "c", "-o", out]);
+    let (code, stdout, stderr) = ddsl(&["gen", "../fs-examples/ext2/ext2.ddsl", "--emit", "cdsl", "-o", out]);
     assert_eq!((code, stdout.as_str()), (2, ""));
-    assert_eq!(stderr, "error: `ddsl gen --emit c` is not implemented yet (issue #5); only `--emit rust` is\n");
+    assert_eq!(
+        stderr,
+        "error: `ddsl gen --emit cdsl` is not implemented yet (issue #5); `--emit rust` and `--emit c` are\n"
+    );
 }
 
 #[test]
