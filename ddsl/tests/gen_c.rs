@@ -376,3 +376,28 @@ fn rust_and_c_agree_on_random_values_of_the_corpus_layout() {
         agree(Path::new("tests/layouts/pass/all_constructs.ddsl"));
     }
 }
+
+/// The first ```` ```lang ```` block after `heading` in docs/ddsl.md.
+fn doc_block(text: &str, heading: &str, lang: &str) -> String {
+    let section = &text[text.find(heading).expect("section in docs/ddsl.md")..];
+    let start = section.find(&format!("```{lang}\n")).expect("block in section") + lang.len() + 4;
+    let len = section[start..].find("```\n").expect("closed block");
+    section[start..start + len].to_string()
+}
+
+#[test]
+fn the_reference_example_of_generated_c_compiles_and_runs() {
+    if !cc_available() {
+        return;
+    }
+    let text = std::fs::read_to_string("../docs/ddsl.md").expect("docs/ddsl.md");
+    let dir = temp("docs");
+    std::fs::write(dir.join("layout.ddsl"), doc_block(&text, "## Generating Rust", "ddsl")).expect("layout");
+    std::fs::write(dir.join("main.c"), doc_block(&text, "## Generating C", "c")).expect("program");
+    let output = ddsl::build::generate_c(&dir.join("layout.ddsl"), &dir, true).expect("every struct generates");
+    assert_eq!(output.structs, ["Header", "Entry"]);
+    let exe = dir.join("example");
+    cc(&[dir.join("main.c"), dir.join("layout.c")], Some(&exe));
+    let out = Command::new(&exe).output().expect("example runs");
+    assert!(out.status.success(), "the example failed:\n{}", String::from_utf8_lossy(&out.stderr));
+}
