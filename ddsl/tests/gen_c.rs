@@ -237,7 +237,7 @@ int main(int argc, char **argv) {{
 
 /// Random bytes made to satisfy the magic numbers, feature gates and
 /// asserts of ext2 and the corpus layout, so that most cases decode.
-fn fix_up(name: &str, b: &mut Vec<u8>) {
+fn fix_up(name: &str, b: &mut [u8]) {
     match name {
         "Super" if b.len() >= 64 => {
             b[0..4].copy_from_slice(&0x5346u32.to_be_bytes());
