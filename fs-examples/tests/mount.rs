@@ -1,0 +1,579 @@
+//! `cdslfs` mounted for real through /dev/fuse, driven as a user would:
+//! the binary mounts, std::fs and coreutils work inside, `cdslfs umount`
+//! unmounts. Each workload runs on every target in [`targets`]: the
+//! reference model (`--engine model`, no image), and the ext2 example on
+//! fresh `mke2fs` images, checked by `e2fsck -fn` after unmounting.
+//!
+//! Skips, with the reason printed, only where /dev/fuse or fusermount3 is
+//! missing, and the ext2 targets while `ext2::open` still answers "not
+//! written yet" (they switch on by themselves when it works).
+use std::ffi::OsStr;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+const CDSLFS: &str = env!("CARGO_BIN_EXE_cdslfs");
+
+/// What a workload runs on.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    /// The in-memory reference model behind the same FUSE glue.
+    Model,
+    /// The ext2 example on `engine`, over a fresh image.
+    Ext2 { engine: &'static str, block_size: u32 },
+}
+
+/// Every target a workload runs on; `CDSLFS_MOUNT_TARGETS=model` (or
+/// `ext2`) keeps only those, for working on one side.
+fn targets() -> Vec<Target> {
+    let all = [
+        Target::Model,
+        Target::Ext2 { engine: "native", block_size: 1024 },
+        Target::Ext2 { engine: "native", block_size: 4096 },
+    ];
+    let only = std::env::var("CDSLFS_MOUNT_TARGETS").unwrap_or_default();
+    all.into_iter()
+        .filter(|t| {
+            matches!((only.as_str(), t), ("" | "all", _) | ("model", Target::Model) | ("ext2", Target::Ext2 { .. }))
+        })
+        .collect()
+}
+
+/// Why mounting cannot be tested on this machine, if it cannot.
+fn fuse_missing() -> Option<String> {
+    if !Path::new("/dev/fuse").exists() {
+        return Some("/dev/fuse is missing".into());
+    }
+    if Command::new("fusermount3").arg("-V").output().is_err() {
+        return Some("fusermount3 is missing (Debian package fuse3; `make deps`)".into());
+    }
+    None
+}
+
+/// Why the ext2 example cannot be mounted yet, if it cannot.
+fn ext2_not_ready(image: &Path, engine: &str) -> Option<String> {
+    let engine = match engine {
+        "native" => fs_examples::ext2::Engine::Native,
+        "c" => fs_examples::ext2::Engine::C,
+        "update" => fs_examples::ext2::Engine::Update,
+        _ => fs_examples::ext2::Engine::Value,
+    };
+    match fs_examples::ext2::open(image, engine, true) {
+        Err(e) if e.contains("not written yet") => Some(e),
+        _ => None,
+    }
+}
+
+static SCRATCH: AtomicU32 = AtomicU32::new(0);
+
+/// A mounted target: its scratch directory, mount point and image. Dropping
+/// it unmounts (lazily, if a failed test left it mounted) and cleans up.
+struct Mount {
+    dir: PathBuf,
+    mnt: PathBuf,
+    image: Option<PathBuf>,
+    mounted: bool,
+}
+
+impl Mount {
+    /// Mounts `target` for the test `name`, or says why it is skipped.
+    fn new(target: Target, name: &str) -> Result<Mount, String> {
+        if let Some(why) = fuse_missing() {
+            return Err(why);
+        }
+        let n = SCRATCH.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("cdslfs-mount-{}-{name}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("mnt")).expect("scratch directory");
+        let mut m = Mount { mnt: dir.join("mnt"), image: None, dir, mounted: false };
+        let engine = match target {
+            Target::Model => "model",
+            Target::Ext2 { engine, block_size } => {
+                let image = m.dir.join("disk.img");
+                cdslfs(&[
+                    "mkfs".as_ref(),
+                    image.as_os_str(),
+                    "--size=64M".as_ref(),
+                    format!("--block-size={block_size}").as_ref(),
+                ]);
+                if let Some(why) = ext2_not_ready(&image, engine) {
+                    return Err(why);
+                }
+                m.image = Some(image);
+                engine
+            }
+        };
+        let image = m.image.clone().unwrap_or_else(|| m.dir.join("no-image"));
+        cdslfs(&["mount".as_ref(), image.as_os_str(), m.mnt.as_os_str(), "--engine".as_ref(), engine.as_ref()]);
+        m.mounted = true;
+        Ok(m)
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.mnt.join(rel)
+    }
+
+    /// Unmounts with `cdslfs umount` (which returns once the image is
+    /// synced) and checks the image with `e2fsck -fn`.
+    fn unmount_and_check(mut self) {
+        cdslfs(&["umount".as_ref(), self.mnt.as_os_str()]);
+        self.mounted = false;
+        assert!(!mounted(&self.mnt), "still mounted after cdslfs umount");
+        if let Some(image) = &self.image {
+            fsck_clean(image);
+        }
+    }
+
+    /// Unmounts and mounts the same image again (ext2 targets only).
+    fn remount(&mut self, engine: &str) {
+        cdslfs(&["umount".as_ref(), self.mnt.as_os_str()]);
+        let image = self.image.clone().expect("remount needs an image");
+        fsck_clean(&image);
+        cdslfs(&["mount".as_ref(), image.as_os_str(), self.mnt.as_os_str(), "--engine".as_ref(), engine.as_ref()]);
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        if self.mounted {
+            let _ = Command::new("fusermount3").arg("-uz").arg(&self.mnt).status();
+            let start = Instant::now();
+            while mounted(&self.mnt) && start.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        if !mounted(&self.mnt) {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn mounted(path: &Path) -> bool {
+    let info = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    info.lines().any(|l| l.split(' ').nth(4).map(Path::new) == Some(path))
+}
+
+/// Runs cdslfs and requires success.
+fn cdslfs(args: &[&OsStr]) {
+    let out = Command::new(CDSLFS).args(args).output().expect("cdslfs runs");
+    assert!(out.status.success(), "cdslfs {args:?} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
+}
+
+fn fsck_clean(image: &Path) {
+    let out = Command::new("e2fsck").arg("-fn").arg(image).output().expect("e2fsck runs (e2fsprogs)");
+    assert!(
+        out.status.success(),
+        "e2fsck -fn {}: {}\n{}",
+        image.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `workload` on every target, skipping (with the reason printed)
+/// those that cannot run here.
+fn on_every_target(name: &str, workload: impl Fn(&mut Mount, Target)) {
+    for target in targets() {
+        match Mount::new(target, name) {
+            Err(why) => eprintln!("skipped: {name} on {target:?}: {why}"),
+            Ok(mut m) => {
+                eprintln!("running: {name} on {target:?}");
+                workload(&mut m, target);
+                m.unmount_and_check();
+            }
+        }
+    }
+}
+
+/// Deterministic bytes, different for every seed and offset.
+fn pattern(seed: u32, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2654435761) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 7) as u8
+        })
+        .collect()
+}
+
+fn errno<T: std::fmt::Debug>(r: std::io::Result<T>) -> i32 {
+    r.expect_err("the call should fail").raw_os_error().expect("an OS error")
+}
+
+#[test]
+fn create_write_read_back() {
+    on_every_target("rw", |m, _| {
+        for (i, len) in [0usize, 1, 1023, 1024, 4097, 100_000, 300_000].into_iter().enumerate() {
+            let data = pattern(i as u32, len);
+            let p = m.path(&format!("file{i}"));
+            fs::write(&p, &data).unwrap();
+            assert_eq!(fs::read(&p).unwrap(), data, "{len} bytes");
+            assert_eq!(fs::metadata(&p).unwrap().len(), len as u64);
+        }
+        // Overwrite in the middle, append, truncate, extend with a hole.
+        let p = m.path("file5");
+        let mut expect = pattern(5, 100_000);
+        let f = OpenOptions::new().read(true).write(true).open(&p).unwrap();
+        f.write_all_at(b"MIDDLE", 50_000).unwrap();
+        expect[50_000..50_006].copy_from_slice(b"MIDDLE");
+        f.write_all_at(b"END", 100_000).unwrap();
+        expect.extend_from_slice(b"END");
+        f.sync_all().unwrap();
+        assert_eq!(fs::read(&p).unwrap(), expect);
+        f.set_len(70_000).unwrap();
+        f.set_len(90_000).unwrap();
+        expect.truncate(70_000);
+        expect.resize(90_000, 0);
+        assert_eq!(fs::read(&p).unwrap(), expect, "truncated then extended with zeros");
+        let mut appender = OpenOptions::new().append(true).open(&p).unwrap();
+        appender.write_all(b"tail").unwrap();
+        expect.extend_from_slice(b"tail");
+        drop((f, appender));
+        assert_eq!(fs::read(&p).unwrap(), expect);
+        // O_TRUNC through open.
+        fs::write(&p, b"short").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"short");
+    });
+}
+
+#[test]
+fn mkdir_and_readdir() {
+    on_every_target("dirs", |m, _| {
+        fs::create_dir_all(m.path("a/b/c")).unwrap();
+        let mut want = Vec::new();
+        for i in 0..300 {
+            let name = format!("entry-{i:03}-{}", "x".repeat(i % 40));
+            if i % 10 == 0 {
+                fs::create_dir(m.path(&format!("a/{name}"))).unwrap();
+            } else {
+                File::create(m.path(&format!("a/{name}"))).unwrap();
+            }
+            want.push(name);
+        }
+        want.push("b".into());
+        want.sort();
+        let list = |m: &Mount| {
+            let mut got: Vec<String> =
+                fs::read_dir(m.path("a")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+            got.sort();
+            got
+        };
+        assert_eq!(list(m), want);
+        // a has b and 30 entry directories: 2 + 31 links.
+        assert_eq!(fs::metadata(m.path("a")).unwrap().nlink(), 2 + 31);
+        for name in want.iter().filter(|n| n.starts_with("entry-") && n[6..9].parse::<u32>().unwrap() % 2 == 1) {
+            fs::remove_file(m.path(&format!("a/{name}"))).unwrap();
+        }
+        want.retain(|n| !(n.starts_with("entry-") && n[6..9].parse::<u32>().unwrap() % 2 == 1));
+        assert_eq!(list(m), want);
+        let kinds: Vec<bool> =
+            fs::read_dir(m.path("a/b")).unwrap().map(|e| e.unwrap().file_type().unwrap().is_dir()).collect();
+        assert_eq!(kinds, [true], "a/b holds only c");
+    });
+}
+
+#[test]
+fn rename_cases() {
+    on_every_target("rename", |m, _| {
+        let ino = |m: &Mount, p: &str| fs::symlink_metadata(m.path(p)).unwrap().ino();
+        let nlink = |m: &Mount, p: &str| fs::metadata(m.path(p)).unwrap().nlink();
+        fs::create_dir_all(m.path("d1/sub/deep")).unwrap();
+        fs::create_dir(m.path("d2")).unwrap();
+        fs::write(m.path("d1/f"), b"one").unwrap();
+        fs::write(m.path("d2/g"), b"two").unwrap();
+        // Same directory, then across directories.
+        fs::rename(m.path("d1/f"), m.path("d1/f2")).unwrap();
+        fs::rename(m.path("d1/f2"), m.path("d2/f3")).unwrap();
+        assert_eq!(fs::read(m.path("d2/f3")).unwrap(), b"one");
+        assert_eq!(errno(fs::metadata(m.path("d1/f"))), libc::ENOENT);
+        // Over an existing file: its content is gone with it.
+        fs::rename(m.path("d2/f3"), m.path("d2/g")).unwrap();
+        assert_eq!(fs::read(m.path("d2/g")).unwrap(), b"one");
+        assert_eq!(errno(fs::metadata(m.path("d2/f3"))), libc::ENOENT);
+        // A directory across directories: `..` and link counts follow.
+        assert_eq!((nlink(m, "d1"), nlink(m, "d2")), (3, 2));
+        fs::rename(m.path("d1/sub"), m.path("d2/sub")).unwrap();
+        assert_eq!((nlink(m, "d1"), nlink(m, "d2")), (2, 3));
+        assert_eq!(ino(m, "d2/sub/.."), ino(m, "d2"));
+        assert_eq!(ino(m, "d2/sub/deep/../.."), ino(m, "d2"));
+        // Over an empty directory.
+        fs::create_dir(m.path("d1/empty")).unwrap();
+        fs::rename(m.path("d2/sub/deep"), m.path("d1/empty")).unwrap();
+        assert_eq!(ino(m, "d1/empty/.."), ino(m, "d1"));
+        assert_eq!((nlink(m, "d1"), nlink(m, "d2/sub")), (3, 2));
+        // Refusals.
+        assert_eq!(errno(fs::rename(m.path("d2"), m.path("d2/sub/inside"))), libc::EINVAL);
+        fs::write(m.path("d1/file"), b"").unwrap();
+        assert_eq!(errno(fs::rename(m.path("d1/file"), m.path("d2/sub"))), libc::EISDIR);
+        assert_eq!(errno(fs::rename(m.path("d2/sub"), m.path("d1/file"))), libc::ENOTDIR);
+        assert_eq!(errno(fs::rename(m.path("d1/empty"), m.path("d2"))), libc::ENOTEMPTY);
+        assert_eq!(errno(fs::rename(m.path("nothing"), m.path("d2/x"))), libc::ENOENT);
+    });
+}
+
+#[test]
+fn unlink_and_rmdir() {
+    on_every_target("remove", |m, _| {
+        fs::create_dir_all(m.path("d/e")).unwrap();
+        fs::write(m.path("d/f"), b"x").unwrap();
+        assert_eq!(errno(fs::remove_dir(m.path("d"))), libc::ENOTEMPTY);
+        assert_eq!(errno(fs::remove_dir(m.path("d/f"))), libc::ENOTDIR);
+        assert_eq!(errno(fs::remove_file(m.path("d/e"))), libc::EISDIR);
+        assert_eq!(errno(fs::remove_file(m.path("d/none"))), libc::ENOENT);
+        fs::hard_link(m.path("d/f"), m.path("link")).unwrap();
+        assert_eq!(fs::metadata(m.path("link")).unwrap().nlink(), 2);
+        fs::remove_file(m.path("d/f")).unwrap();
+        assert_eq!(fs::metadata(m.path("link")).unwrap().nlink(), 1);
+        assert_eq!(fs::read(m.path("link")).unwrap(), b"x");
+        assert_eq!(errno(fs::remove_dir(m.path("d"))), libc::ENOTEMPTY);
+        fs::remove_dir(m.path("d/e")).unwrap();
+        fs::remove_dir(m.path("d")).unwrap();
+        assert_eq!(errno(fs::metadata(m.path("d"))), libc::ENOENT);
+        let before = statfs_free(&m.mnt);
+        fs::write(m.path("big"), pattern(9, 200_000)).unwrap();
+        fs::remove_file(m.path("big")).unwrap();
+        fs::remove_file(m.path("link")).unwrap();
+        assert!(statfs_free(&m.mnt) >= before, "space comes back");
+    });
+}
+
+/// Free blocks by `df`'s reckoning (`stat -f`).
+fn statfs_free(path: &Path) -> u64 {
+    let out = Command::new("stat").args(["-f", "-c", "%f"]).arg(path).output().expect("stat runs");
+    String::from_utf8_lossy(&out.stdout).trim().parse().expect("a number of blocks")
+}
+
+#[test]
+fn symlink_and_readlink() {
+    on_every_target("symlink", |m, _| {
+        fs::create_dir(m.path("dir")).unwrap();
+        fs::write(m.path("dir/target"), b"pointed at").unwrap();
+        std::os::unix::fs::symlink("dir/target", m.path("short")).unwrap();
+        let long_target = format!("dir/{}target", "sub/../".repeat(20));
+        fs::create_dir(m.path("dir/sub")).unwrap();
+        std::os::unix::fs::symlink(&long_target, m.path("long")).unwrap();
+        assert_eq!(fs::read_link(m.path("short")).unwrap(), Path::new("dir/target"));
+        assert_eq!(fs::read_link(m.path("long")).unwrap(), Path::new(&long_target));
+        assert_eq!(fs::read(m.path("short")).unwrap(), b"pointed at");
+        assert_eq!(fs::read(m.path("long")).unwrap(), b"pointed at");
+        let meta = fs::symlink_metadata(m.path("long")).unwrap();
+        assert!(meta.file_type().is_symlink());
+        assert_eq!(meta.len(), long_target.len() as u64);
+        assert_eq!(errno(fs::read_link(m.path("dir/target"))), libc::EINVAL);
+        std::os::unix::fs::symlink("nowhere", m.path("dangling")).unwrap();
+        assert_eq!(errno(fs::read(m.path("dangling"))), libc::ENOENT);
+    });
+}
+
+#[test]
+fn names_over_255_bytes_are_refused() {
+    on_every_target("names", |m, _| {
+        let ok = "n".repeat(255);
+        let long = "n".repeat(256);
+        fs::write(m.path(&ok), b"fits").unwrap();
+        assert_eq!(fs::read(m.path(&ok)).unwrap(), b"fits");
+        assert_eq!(errno(fs::write(m.path(&long), b"")), libc::ENAMETOOLONG);
+        assert_eq!(errno(fs::create_dir(m.path(&long))), libc::ENAMETOOLONG);
+        assert_eq!(errno(fs::rename(m.path(&ok), m.path(&long))), libc::ENAMETOOLONG);
+        assert_eq!(errno(std::os::unix::fs::symlink("t", m.path(&long))), libc::ENAMETOOLONG);
+        let names: Vec<_> = fs::read_dir(&m.mnt).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(names.iter().all(|n| n.len() <= 255) && names.iter().any(|n| *n == *ok), "{names:?}");
+    });
+}
+
+#[test]
+fn modes_honour_the_umask() {
+    on_every_target("umask", |m, _| {
+        let script = "umask 027 && mkdir d && touch f && mkdir -m 0705 e && umask 0 && mkdir g && touch h";
+        let status = Command::new("sh").arg("-c").arg(script).current_dir(&m.mnt).status().unwrap();
+        assert!(status.success());
+        let mode = |p: &str| fs::metadata(m.path(p)).unwrap().permissions().mode() & 0o7777;
+        assert_eq!([mode("d"), mode("f"), mode("e"), mode("g"), mode("h")], [0o750, 0o640, 0o705, 0o777, 0o666]);
+        fs::set_permissions(m.path("f"), fs::Permissions::from_mode(0o4711)).unwrap();
+        assert_eq!(mode("f"), 0o4711);
+    });
+}
+
+#[test]
+fn large_files_through_indirect_blocks() {
+    on_every_target("large", |m, target| {
+        let block = match target {
+            Target::Ext2 { block_size, .. } => block_size as u64,
+            Target::Model => 1024,
+        };
+        // 20 MiB: direct, single and double indirect blocks on 1 KiB blocks.
+        let p = m.path("big");
+        let mut f = File::create(&p).unwrap();
+        for chunk in 0..20 {
+            f.write_all(&pattern(chunk, 1 << 20)).unwrap();
+        }
+        f.sync_all().unwrap();
+        drop(f);
+        let mut back = File::open(&p).unwrap();
+        let mut buf = vec![0; 1 << 20];
+        for chunk in 0..20 {
+            back.read_exact(&mut buf).unwrap();
+            assert!(buf == pattern(chunk, 1 << 20), "MiB {chunk} differs");
+        }
+        assert_eq!(back.read(&mut buf).unwrap(), 0, "nothing past the end");
+        let meta = fs::metadata(&p).unwrap();
+        assert_eq!(meta.len(), 20 << 20);
+        assert!(meta.blocks() > (20 << 20) / 512, "indirect blocks are counted: {}", meta.blocks());
+        // A byte in the triple-indirect range on 1 KiB blocks, with a hole before.
+        let far = (12 + 256 + 256 * 256 + 5) * 1024 + 7;
+        let sparse =
+            OpenOptions::new().read(true).write(true).create(true).truncate(true).open(m.path("sparse")).unwrap();
+        sparse.write_all_at(b"!", far).unwrap();
+        sparse.sync_all().unwrap();
+        let mut hole = [1u8; 4096];
+        sparse.read_exact_at(&mut hole, far - 4096).unwrap();
+        assert_eq!(hole, [0; 4096]);
+        let mut one = [0u8; 1];
+        sparse.read_exact_at(&mut one, far).unwrap();
+        assert_eq!(one, *b"!");
+        let blocks = fs::metadata(m.path("sparse")).unwrap().blocks();
+        assert!(blocks * 512 <= 4 * block, "a hole takes no space: {blocks} sectors");
+        // Past the largest file ext2 holds.
+        let max = fs_examples::model::max_file_size(block as u32);
+        assert_eq!(errno(sparse.write_all_at(b"x", max)), libc::EFBIG);
+        assert_eq!(errno(sparse.set_len(max + 1)), libc::EFBIG);
+    });
+}
+
+#[test]
+fn a_source_tree_copied_in_diffs_clean() {
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../compiler/src");
+    on_every_target("tree", |m, target| {
+        let run = |cmd: &mut Command| {
+            let out = cmd.output().unwrap();
+            assert!(
+                out.status.success(),
+                "{cmd:?}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(Command::new("cp").arg("-r").arg(&tree).arg(m.path("src")));
+        run(Command::new("diff").arg("-r").arg(&tree).arg(m.path("src")));
+        if let Target::Ext2 { engine, .. } = target {
+            m.remount(engine);
+            run(Command::new("diff").arg("-r").arg(&tree).arg(m.path("src")));
+        }
+        run(Command::new("rm").arg("-r").arg(m.path("src")));
+        assert_eq!(fs::read_dir(&m.mnt).unwrap().count(), 1, "only lost+found left");
+    });
+}
+
+#[test]
+fn fallocate_is_not_supported() {
+    on_every_target("fallocate", |m, _| {
+        let status = Command::new("fallocate").args(["-l", "1M"]).arg(m.path("f")).stderr(Stdio::piped()).output();
+        let Ok(out) = status else {
+            eprintln!("skipped: fallocate(1) is missing");
+            return;
+        };
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not supported"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
+/// A foreground mount ends on SIGTERM with everything synced.
+#[test]
+fn sigterm_unmounts_and_syncs() {
+    for target in targets() {
+        let mut m = match Mount::new(target, "sigterm") {
+            Ok(m) => m,
+            Err(why) => {
+                eprintln!("skipped: sigterm on {target:?}: {why}");
+                continue;
+            }
+        };
+        // Replace the daemon with a foreground mount of the same target.
+        cdslfs(&["umount".as_ref(), m.mnt.as_os_str()]);
+        let engine = match target {
+            Target::Model => "model",
+            Target::Ext2 { engine, .. } => engine,
+        };
+        let image = m.image.clone().unwrap_or_else(|| m.dir.join("no-image"));
+        let mut child = Command::new(CDSLFS)
+            .arg("mount")
+            .arg(&image)
+            .arg(&m.mnt)
+            .args(["--foreground", "--engine", engine])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_until(|| mounted(&m.mnt), &mut child);
+        fs::write(m.path("written"), pattern(3, 70_000)).unwrap();
+        let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(kill.success());
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "foreground mount: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("SIGTERM"));
+        assert!(!mounted(&m.mnt), "SIGTERM unmounts");
+        m.mounted = false;
+        if let Some(image) = &m.image {
+            fsck_clean(image);
+            let cat = Command::new("debugfs").args(["-R", "cat /written"]).arg(image).output().unwrap();
+            assert!(cat.stdout == pattern(3, 70_000), "the file is in the image");
+        }
+    }
+}
+
+fn wait_until(ready: impl Fn() -> bool, child: &mut Child) {
+    let start = Instant::now();
+    while !ready() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("cdslfs exited early: {status}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "not mounted after 20 s");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The CLI's refusals: clear messages and exit codes, never a panic.
+#[test]
+fn cli_errors_are_clear() {
+    let dir = std::env::temp_dir().join(format!("cdslfs-cli-{}", std::process::id()));
+    fs::create_dir_all(dir.join("mnt")).unwrap();
+    let run = |args: &[&str]| Command::new(CDSLFS).args(args).output().unwrap();
+    let [missing, mnt, nomnt] =
+        [dir.join("missing.img"), dir.join("mnt"), dir.join("nomnt")].map(|p| p.display().to_string());
+    #[rustfmt::skip]
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["mount", &missing, &mnt], 1, "no such image"),
+        (vec!["mount", &missing, &nomnt], 1, "not a directory"),
+        (vec!["mount", "x", "y", "-o", "bogus"], 2, "unknown mount option"),
+        (vec!["mount", "x", "y", "--engine", "jit"], 2, "invalid value"),
+        (vec!["umount", &mnt], 1, "not mounted"),
+        (vec!["mkfs", &missing, "--size", "12Q"], 2, "unknown size unit"),
+        (vec!["mkfs", &missing, "--size", "64M", "--block-size", "512"], 2, "1024, 2048 or 4096"),
+    ];
+    for (args, code, says) in cases {
+        let out = run(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(says) && !err.contains("panicked"), "{args:?}: {err}");
+    }
+    // mkfs makes an image e2fsck finds clean, with the block size asked for.
+    let image = dir.join("made.img");
+    let out = run(&["mkfs", &image.display().to_string(), "--size", "8M", "--block-size", "4096"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(fs::metadata(&image).unwrap().len(), 8 << 20);
+    fsck_clean(&image);
+    let dump = Command::new("dumpe2fs").arg("-h").arg(&image).output().unwrap();
+    assert!(String::from_utf8_lossy(&dump.stdout)
+        .lines()
+        .any(|l| l.starts_with("Block size:") && l.ends_with(" 4096")));
+    let _ = fs::remove_dir_all(&dir);
+}
