@@ -358,3 +358,31 @@ pick (o, b) = (first [U8] (o, 7 >> 1), first [Bool] (None, b && True))
 ";
     insta::assert_snapshot!("backend_isabelle_first", snapshot("first", source));
 }
+
+#[test]
+fn isabelle_keywords_and_hol_names_are_renamed() {
+    let core = programs::load(&manifest().join("tests/backend_coq/names_isabelle.cdsl")).expect("type-checks").1;
+    let output = isabelle::generate(&core, "names_isabelle").expect("translates");
+    assert!(problems(&output).is_empty());
+    let names = &output.names;
+    for (cdsl, hol) in [
+        ("where", "where'"),
+        ("lemma", "lemma'"),
+        ("datatype", "datatype'"),
+        ("id", "id'"),
+        ("size", "size'"),
+        ("map_", "map_u"),
+        ("a__b", "a_u_b"),
+        ("of'", "of'"),
+    ] {
+        assert_eq!(names[cdsl], hol, "{cdsl}");
+    }
+    let types = &output.theories[0].1;
+    assert!(types.contains("Some' \"'a1\"\n  | Suc' \"'a2\"\n  | Tree \"'a3\""), "{types}");
+    assert!(types.contains("where' :: \"'a1\"\n  case' :: \"'a2\"\n  o' :: \"'a3\""), "{types}");
+    // Coq keeps what it can: its rules differ, each prover's names are its own.
+    let coq_names = coq::generate(&core, "names_isabelle").expect("translates").names;
+    assert_eq!(coq_names["where"], "where_");
+    assert_eq!(coq_names["map_"], "map_");
+    assert_eq!(coq_names["lemma"], "lemma");
+}
