@@ -29,6 +29,7 @@ pub mod dump;
 pub mod eval;
 pub mod fsck;
 pub mod gen;
+pub mod lookup;
 pub mod syntax;
 pub mod walk;
 

@@ -57,9 +57,17 @@ enum Command {
     /// Follow pointers from the roots of SPEC through IMAGE and print every
     /// structure reached, once, as `path: Type @ byte offset`; decoding
     /// faults are printed on standard error and make the exit status 1.
+    ///
+    /// With PATH (`/dir/file`), resolve it through the structures marked
+    /// `directory`, `entry` and `inode` instead and print the structures met
+    /// on the way; exit 1 if it does not resolve.
     Walk {
         spec: PathBuf,
         image: PathBuf,
+        path: Option<String>,
+        /// Write the bytes of the file at PATH to standard output instead.
+        #[arg(long, requires = "path")]
+        cat: bool,
         /// Decode at most this many structures.
         #[arg(long, default_value_t = ddsl::walk::DEFAULT_MAX_NODES)]
         max_nodes: usize,
@@ -103,7 +111,10 @@ fn main() -> ExitCode {
         Command::Check { files } => check(&files, colour),
         Command::Dump { spec, image } => dump(&spec, &image, colour),
         Command::Gen { spec, emit, out, strict } => gen(&spec, emit, &out, strict),
-        Command::Walk { spec, image, max_nodes } => walk(&spec, &image, max_nodes, colour),
+        Command::Walk { spec, image, path: None, max_nodes, .. } => walk(&spec, &image, max_nodes, colour),
+        Command::Walk { spec, image, path: Some(path), cat, max_nodes } => {
+            walk_path(&spec, &image, &path, cat, max_nodes, colour)
+        }
         Command::Fsck { spec, image, max_nodes } => fsck(&spec, &image, max_nodes, colour),
     }
 }
@@ -184,6 +195,50 @@ fn walk(spec: &Path, image_path: &Path, max_nodes: usize, colour: Colour) -> Exi
     }
     eprintln!("error: {} fault{} found", faults.len(), if faults.len() == 1 { "" } else { "s" });
     ExitCode::from(1)
+}
+
+fn walk_path(spec: &Path, image_path: &Path, path: &str, cat: bool, max_nodes: usize, colour: Colour) -> ExitCode {
+    let (checked, image) = match load_both(spec, image_path, colour) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let mut decoder = Decoder::new(&checked, &image);
+    let walk = ddsl::walk::walk(&mut decoder, max_nodes);
+    let result = ddsl::lookup::lookup(&checked, &mut decoder, &walk, path).and_then(|found| {
+        if cat {
+            let (bytes, _) = ddsl::lookup::read_file(&checked, &mut decoder, &found, path)?;
+            Ok((found.met, Some(bytes)))
+        } else {
+            Ok((found.met, None))
+        }
+    });
+    let faults = decoder.into_faults();
+    if !faults.is_empty() {
+        eprint!("{}", ddsl::dump::faults(&faults));
+        eprintln!("warning: {} decoding fault{} on the way", faults.len(), if faults.len() == 1 { "" } else { "s" });
+    }
+    match result {
+        Ok((_, Some(bytes))) => {
+            use std::io::Write;
+            match std::io::stdout().write_all(&bytes) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write the file: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Ok((met, None)) => {
+            for m in met {
+                println!("{m}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn fsck(spec: &Path, image_path: &Path, max_nodes: usize, colour: Colour) -> ExitCode {

@@ -302,13 +302,23 @@ proptest! {
     }
 }
 
-/// `ddsl walk` and `ddsl fsck` as the library runs them, with small budgets;
+/// `ddsl walk` (with and without a path) and `ddsl fsck` as the library runs
+/// them, with small budgets;
 /// every violation renders and lies inside the image or names a check.
 fn walk_and_fsck(image: &[u8]) -> usize {
     let mut decoder = Decoder::new(ext2(), image).with_budget(50_000);
     let walked = ddsl::walk::walk(&mut decoder, 200);
     assert!(walked.nodes.len() <= 200 + 2, "the node budget holds (roots aside)");
     let _ = ddsl::walk::render(&walked);
+    // Path lookup (`ddsl walk SPEC IMAGE PATH --cat`) on the same decoder.
+    for path in ["/", "/lost+found", "/a/b/c"] {
+        match ddsl::lookup::lookup(ext2(), &mut decoder, &walked, path) {
+            Ok(found) => {
+                let _ = ddsl::lookup::read_file(ext2(), &mut decoder, &found, path).map_err(|e| e.to_string());
+            }
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+    }
     let report = ddsl::fsck::fsck_with_budget(ext2(), image, 200, 50_000);
     for violation in &report.violations {
         assert!(!violation.to_string().is_empty());
