@@ -11,6 +11,7 @@
 //! - `sys` — the few POSIX calls std lacks (signals, setsid), for `fuse`
 //!   and the `cdslfs` binary.
 
+pub mod device;
 pub mod ext2;
 pub mod fuse;
 pub mod model;

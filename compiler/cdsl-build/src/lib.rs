@@ -1,7 +1,8 @@
 //! `cdsl_build::compile("src/fs.cdsl")` from a crate's `build.rs`: checks the
 //! program and writes its Rust translation to `$OUT_DIR/<stem>.rs`, so that
 //! generated code is never committed. Include it with
-//! `include!(concat!(env!("OUT_DIR"), "/fs.rs"));`.
+//! `include!(concat!(env!("OUT_DIR"), "/fs.rs"));`, which defines the
+//! module `fs` holding the program.
 //!
 //! Cargo is told to rerun the build script when the file or anything it
 //! includes changes. Diagnostics are printed as `cdsl check` prints them,
@@ -116,6 +117,10 @@ fn compile_with(path: &Path, out_dir: &Path, options: &rust::Options) -> Result<
     }
     let stem = path.file_stem().map_or_else(|| "cdsl".into(), |s| s.to_string_lossy().into_owned());
     let target = out_dir.join(format!("{stem}.rs"));
-    std::fs::write(&target, output.code).map_err(|e| Error::Write { path: target.clone(), reason: e.to_string() })?;
+    // Wrapped in a module: `include!` takes items only, so the generated
+    // module's inner attributes (`#![forbid(unsafe_code)]`) need a block.
+    let ident = cdsl::backend::rust::module_ident(&stem);
+    let wrapped = format!("pub mod {ident} {{\n{}}}\n", output.code);
+    std::fs::write(&target, wrapped).map_err(|e| Error::Write { path: target.clone(), reason: e.to_string() })?;
     Ok(target)
 }

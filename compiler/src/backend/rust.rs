@@ -165,6 +165,12 @@ pub fn generate_with(
     Ok(Output { code: out, warnings })
 }
 
+/// A Rust module name for a program from a file stem (`ext2` for
+/// `ext2.cdsl`): the stem sanitised, never a keyword.
+pub fn module_ident(stem: &str) -> String {
+    names::field_ident(stem)
+}
+
 /// A function, for a test harness, that runs `function` on `arg` and gives
 /// the result in the interpreters' display format; placed in the module
 /// `generate` produced.
@@ -420,7 +426,13 @@ impl FnEmitter<'_> {
 
     fn bare(&mut self, e: &Expr, level: usize) -> Result<String, BackendError> {
         Ok(match &e.kind {
-            ExprKind::Var(x) => self.lookup(x)?.1.clone(),
+            ExprKind::Var(x) => {
+                // A variable bound at a narrower variant type than this
+                // use has (the core IR's implicit width subtyping) is
+                // widened here.
+                let (_, ident, bound) = self.lookup(x)?;
+                coerce(ident.clone(), bound, &e.ty)?
+            }
             ExprKind::Global(name) => {
                 let function =
                     self.g.program.functions.get(name).ok_or_else(|| bug(format!("no instance `{name}`")))?;

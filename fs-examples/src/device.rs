@@ -1,0 +1,276 @@
+//! The block device under the ext2 logic, and the byte-buffer primitives
+//! of `ext2/device.cdsl`, for the compiled (native) engine: the generated
+//! code calls these functions by their CDSL names (see `build.rs`).
+//!
+//! The device is an image file behind a write-back block cache. Reads that
+//! miss load the block; writes only touch the cache, and dirty blocks reach
+//! the file on [`Dev::sync`] or when the cache grows past its bound. An I/O
+//! error, or an access to a block beyond the image, is recorded and taken
+//! by the caller after the operation ([`Dev::take_error`]), which turns it
+//! into EIO: the CDSL program never sees a failed read.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
+/// Dirty or clean blocks kept before the cache is written back and emptied.
+const CACHE_BLOCKS: usize = 32 * 1024;
+
+/// The largest buffer `buf_new` makes (as `wordarray_create`'s bound).
+const MAX_BUF: u32 = 1 << 24;
+
+struct Cache {
+    blocks: HashMap<u32, Box<[u8]>>,
+    dirty: std::collections::BTreeSet<u32>,
+    error: Option<String>,
+}
+
+/// The device: moved through the CDSL program as a linear value.
+pub struct Dev(Box<State>);
+
+struct State {
+    file: File,
+    block_size: u32,
+    /// Blocks in the image file.
+    blocks: u64,
+    cache: RefCell<Cache>,
+}
+
+impl Dev {
+    /// Opens an image whose file-system block size is `block_size`.
+    pub fn open(file: File, block_size: u32) -> std::io::Result<Dev> {
+        let len = file.metadata()?.len();
+        let cache = Cache { blocks: HashMap::new(), dirty: Default::default(), error: None };
+        Ok(Dev(Box::new(State { file, block_size, blocks: len / u64::from(block_size), cache: RefCell::new(cache) })))
+    }
+
+    /// The first error recorded since the last call, if any.
+    pub fn take_error(&self) -> Option<String> {
+        self.0.cache.borrow_mut().error.take()
+    }
+
+    /// Writes every dirty block to the image and flushes the file.
+    pub fn sync(&self) -> std::io::Result<()> {
+        self.write_back()?;
+        self.0.file.sync_all()
+    }
+
+    fn write_back(&self) -> std::io::Result<()> {
+        let mut cache = self.0.cache.borrow_mut();
+        let dirty = std::mem::take(&mut cache.dirty);
+        for n in dirty {
+            if let Some(block) = cache.blocks.get(&n) {
+                self.0.file.write_all_at(block, u64::from(n) * u64::from(self.0.block_size))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&self, message: String) {
+        let mut cache = self.0.cache.borrow_mut();
+        if cache.error.is_none() {
+            cache.error = Some(message);
+        }
+    }
+
+    /// Runs `f` on block `n`'s cached bytes, loading them first, or gives
+    /// `None` (recording why) for a block outside the image.
+    fn with_block<T>(&self, n: u32, fresh: bool, f: impl FnOnce(&mut [u8]) -> T) -> Option<T> {
+        if u64::from(n) >= self.0.blocks {
+            self.fail(format!("block {n} is beyond the image ({} blocks)", self.0.blocks));
+            return None;
+        }
+        if !self.0.cache.borrow().blocks.contains_key(&n) {
+            if self.0.cache.borrow().blocks.len() >= CACHE_BLOCKS {
+                if let Err(e) = self.write_back() {
+                    self.fail(format!("writing back the cache: {e}"));
+                    return None;
+                }
+                self.0.cache.borrow_mut().blocks.clear();
+            }
+            let mut block = vec![0u8; self.0.block_size as usize].into_boxed_slice();
+            if !fresh {
+                if let Err(e) = self.0.file.read_exact_at(&mut block, u64::from(n) * u64::from(self.0.block_size)) {
+                    self.fail(format!("reading block {n}: {e}"));
+                    return None;
+                }
+            }
+            self.0.cache.borrow_mut().blocks.insert(n, block);
+        }
+        let mut cache = self.0.cache.borrow_mut();
+        let block = cache.blocks.get_mut(&n)?;
+        Some(f(block))
+    }
+
+    fn modify(&self, n: u32, fresh: bool, f: impl FnOnce(&mut [u8])) {
+        if self.with_block(n, fresh, f).is_some() {
+            self.0.cache.borrow_mut().dirty.insert(n);
+        }
+    }
+
+    fn get(&self, n: u32, off: u32, width: usize) -> u32 {
+        self.with_block(n, false, |b| le(b, off, width)).unwrap_or(0)
+    }
+
+    fn set(self, n: u32, off: u32, width: usize, value: u32) -> Dev {
+        self.modify(n, false, |b| put_le(b, off, width, value));
+        self
+    }
+}
+
+fn range(len: usize, off: u32, n: usize) -> Option<std::ops::Range<usize>> {
+    let start = off as usize;
+    let end = start.checked_add(n)?;
+    (end <= len).then_some(start..end)
+}
+
+fn le(bytes: &[u8], off: u32, width: usize) -> u32 {
+    match range(bytes.len(), off, width) {
+        Some(r) => bytes[r].iter().rev().fold(0, |acc, &b| acc << 8 | u32::from(b)),
+        None => 0,
+    }
+}
+
+fn put_le(bytes: &mut [u8], off: u32, width: usize, value: u32) {
+    if let Some(r) = range(bytes.len(), off, width) {
+        bytes[r].copy_from_slice(&value.to_le_bytes()[..width]);
+    }
+}
+
+/// Copies `n` bytes from `src[src_off..]` to `dst[dst_off..]`, clipped to both.
+fn copy(dst: &mut [u8], dst_off: u32, src: &[u8], src_off: u32, n: u32) {
+    let (dst_off, src_off) = (dst_off as usize, src_off as usize);
+    if dst_off >= dst.len() || src_off >= src.len() {
+        return;
+    }
+    let n = (n as usize).min(dst.len() - dst_off).min(src.len() - src_off);
+    dst[dst_off..dst_off + n].copy_from_slice(&src[src_off..src_off + n]);
+}
+
+// ------------------------------------------------------------ the CDSL functions
+
+pub fn dev_block_size(dev: &Dev) -> u32 {
+    dev.0.block_size
+}
+
+pub fn dev_le8((dev, n, off): (&Dev, u32, u32)) -> u32 {
+    dev.get(n, off, 1)
+}
+
+pub fn dev_le16((dev, n, off): (&Dev, u32, u32)) -> u32 {
+    dev.get(n, off, 2)
+}
+
+pub fn dev_le32((dev, n, off): (&Dev, u32, u32)) -> u32 {
+    dev.get(n, off, 4)
+}
+
+pub fn dev_set8((dev, n, off, v): (Dev, u32, u32, u32)) -> Dev {
+    dev.set(n, off, 1, v)
+}
+
+pub fn dev_set16((dev, n, off, v): (Dev, u32, u32, u32)) -> Dev {
+    dev.set(n, off, 2, v)
+}
+
+pub fn dev_set32((dev, n, off, v): (Dev, u32, u32, u32)) -> Dev {
+    dev.set(n, off, 4, v)
+}
+
+pub fn dev_first_clear((dev, n, from, to): (&Dev, u32, u32, u32)) -> u32 {
+    dev.with_block(n, false, |bits| {
+        let to_bit = to.min(bits.len() as u32 * 8);
+        let mut bit = from;
+        while bit < to_bit {
+            let byte = bits[(bit / 8) as usize];
+            if bit % 8 == 0 && byte == 0xFF {
+                bit += 8;
+                continue;
+            }
+            if byte & (1 << (bit % 8)) == 0 {
+                return bit;
+            }
+            bit += 1;
+        }
+        to
+    })
+    .unwrap_or(to)
+}
+
+pub fn dev_read((dev, n): (Dev, u32)) -> (Dev, Vec<u8>) {
+    let bytes = dev.with_block(n, false, |b| b.to_vec()).unwrap_or_else(|| vec![0; dev.0.block_size as usize]);
+    (dev, bytes)
+}
+
+pub fn dev_read_into((dev, n, mut buf, dst_off, src_off, len): (&Dev, u32, Vec<u8>, u32, u32, u32)) -> Vec<u8> {
+    dev.with_block(n, false, |b| copy(&mut buf, dst_off, b, src_off, len));
+    buf
+}
+
+pub fn dev_write((dev, n, buf): (Dev, u32, Vec<u8>)) -> Dev {
+    dev.modify(n, true, |b| copy(b, 0, &buf, 0, buf.len() as u32));
+    dev
+}
+
+pub fn dev_write_from((dev, n, buf, dst_off, src_off, len): (Dev, u32, &[u8], u32, u32, u32)) -> Dev {
+    let whole = dst_off == 0 && len == dev.0.block_size;
+    dev.modify(n, whole, |b| copy(b, dst_off, buf, src_off, len));
+    dev
+}
+
+pub fn dev_zero((dev, n, off, len): (Dev, u32, u32, u32)) -> Dev {
+    let whole = off == 0 && len >= dev.0.block_size;
+    dev.modify(n, whole, |b| {
+        if let Some(r) = range(b.len(), off, (len as usize).min(b.len().saturating_sub(off as usize))) {
+            b[r].fill(0);
+        }
+    });
+    dev
+}
+
+pub fn buf_new((dev, len): (Dev, u32)) -> (Dev, Vec<u8>) {
+    (dev, vec![0; len.min(MAX_BUF) as usize])
+}
+
+pub fn buf_free((dev, _buf): (Dev, Vec<u8>)) -> Dev {
+    dev
+}
+
+pub fn le8((buf, off): (&[u8], u32)) -> u32 {
+    le(buf, off, 1)
+}
+
+pub fn le16((buf, off): (&[u8], u32)) -> u32 {
+    le(buf, off, 2)
+}
+
+pub fn le32((buf, off): (&[u8], u32)) -> u32 {
+    le(buf, off, 4)
+}
+
+pub fn set8((mut buf, off, v): (Vec<u8>, u32, u32)) -> Vec<u8> {
+    put_le(&mut buf, off, 1, v);
+    buf
+}
+
+pub fn set16((mut buf, off, v): (Vec<u8>, u32, u32)) -> Vec<u8> {
+    put_le(&mut buf, off, 2, v);
+    buf
+}
+
+pub fn set32((mut buf, off, v): (Vec<u8>, u32, u32)) -> Vec<u8> {
+    put_le(&mut buf, off, 4, v);
+    buf
+}
+
+pub fn buf_eq((a, aoff, b, boff, n): (&[u8], u32, &[u8], u32, u32)) -> bool {
+    match (range(a.len(), aoff, n as usize), range(b.len(), boff, n as usize)) {
+        (Some(ra), Some(rb)) => a[ra] == b[rb],
+        _ => false,
+    }
+}
+
+pub fn low32(v: u64) -> u32 {
+    v as u32
+}

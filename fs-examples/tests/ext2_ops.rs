@@ -1,0 +1,184 @@
+//! The ext2 example's operations called directly (no FUSE), on images made
+//! by `mke2fs`, checked against what was put in and by `e2fsck -fn`.
+//! Needs e2fsprogs (installed by `scripts/deps.sh`).
+
+use fs_examples::ext2::{self, Engine};
+use fs_examples::ops::{Caller, Errno, Ops, SetAttr, Time, ROOT};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const CALLER: Caller = Caller { uid: 1000, gid: 1000, now: Time { secs: 1_700_000_000, nsecs: 123_456_789 } };
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cdslfs-ops-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+/// Deterministic bytes, different for every file and offset.
+fn pattern(seed: u32, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2654435761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+/// An ext2 image of `size_kib` made by mke2fs from the tree at `root`.
+fn mkfs(dir: &Path, block_size: u32, size_kib: u32, root: Option<&Path>, inode_size: u32) -> PathBuf {
+    let image = dir.join("disk.img");
+    let mut cmd = Command::new("mke2fs");
+    cmd.args(["-q", "-F", "-t", "ext2", "-b", &block_size.to_string(), "-I", &inode_size.to_string()]);
+    if let Some(root) = root {
+        cmd.arg("-d").arg(root);
+    }
+    let status = cmd.arg(&image).arg(format!("{size_kib}k")).status().expect("mke2fs runs (install e2fsprogs)");
+    assert!(status.success(), "mke2fs failed");
+    image
+}
+
+fn fsck_clean(image: &Path) {
+    let out = Command::new("e2fsck").args(["-fn"]).arg(image).output().expect("e2fsck runs");
+    assert!(
+        out.status.success(),
+        "e2fsck -fn found problems:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn debugfs_cat(image: &Path, path: &str) -> Vec<u8> {
+    let out = Command::new("debugfs").arg("-R").arg(format!("cat {path}")).arg(image).output().expect("debugfs runs");
+    out.stdout
+}
+
+fn read_all(fs: &mut dyn Ops, ino: u32, size: u64) -> Vec<u8> {
+    let mut data = Vec::new();
+    while (data.len() as u64) < size {
+        let chunk = fs.read(ino, data.len() as u64, 65536).expect("read");
+        assert!(!chunk.is_empty(), "short read at {}", data.len());
+        data.extend_from_slice(&chunk);
+    }
+    data
+}
+
+fn lookup_path(fs: &mut dyn Ops, path: &str) -> u32 {
+    path.split('/').filter(|p| !p.is_empty()).fold(ROOT, |dir, name| fs.lookup(dir, name.as_bytes()).expect(name).ino)
+}
+
+#[test]
+fn files_written_by_mke2fs_read_back_byte_identical() {
+    for block_size in [1024, 4096] {
+        let dir = scratch(&format!("read-{block_size}"));
+        let tree = dir.join("tree");
+        std::fs::create_dir_all(tree.join("sub/deeper")).unwrap();
+        // Sizes crossing the direct, single and double indirect ranges.
+        let sizes = [0usize, 1, 1023, 4097, 12 * 1024 + 1, 300 * 1024, 5 * 1024 * 1024];
+        for (i, size) in sizes.iter().enumerate() {
+            std::fs::write(tree.join(format!("sub/file{i}")), pattern(i as u32, *size)).unwrap();
+        }
+        for i in 0..200 {
+            std::fs::write(tree.join(format!("sub/deeper/n{i:03}")), format!("{i}")).unwrap();
+        }
+        std::os::unix::fs::symlink("sub/file1", tree.join("short-link")).unwrap();
+        let long_target = "x".repeat(200);
+        std::os::unix::fs::symlink(&long_target, tree.join("long-link")).unwrap();
+        let image = mkfs(&dir, block_size, 16 * 1024, Some(&tree), 256);
+        let mut fs = ext2::open(&image, Engine::Native, true).expect("opens");
+        for (i, size) in sizes.iter().enumerate() {
+            let ino = lookup_path(fs.as_mut(), &format!("sub/file{i}"));
+            let attr = fs.getattr(ino).unwrap();
+            assert_eq!(attr.size, *size as u64);
+            assert_eq!(read_all(fs.as_mut(), ino, attr.size), pattern(i as u32, *size), "file{i} ({block_size})");
+        }
+        let deeper = lookup_path(fs.as_mut(), "sub/deeper");
+        let mut names = Vec::new();
+        let mut offset = 0;
+        loop {
+            let batch = fs.readdir(deeper, offset, 7).unwrap();
+            let Some(last) = batch.last() else { break };
+            offset = last.next;
+            names.extend(batch.into_iter().map(|e| String::from_utf8(e.name).unwrap()));
+        }
+        names.sort();
+        let mut expected: Vec<String> = (0..200).map(|i| format!("n{i:03}")).collect();
+        expected.extend([".".to_owned(), "..".to_owned()]);
+        expected.sort();
+        assert_eq!(names, expected);
+        let short = lookup_path(fs.as_mut(), "short-link");
+        assert_eq!(fs.readlink(short).unwrap(), b"sub/file1");
+        let long = lookup_path(fs.as_mut(), "long-link");
+        assert_eq!(fs.readlink(long).unwrap(), long_target.as_bytes());
+        assert_eq!(fs.lookup(ROOT, b"missing").unwrap_err(), Errno::ENOENT);
+        assert_eq!(fs.lookup(ROOT, &[b'a'; 256]).unwrap_err(), Errno::ENAMETOOLONG);
+        assert_eq!(fs.mkdir(ROOT, b"d", 0o755, CALLER).unwrap_err(), Errno::EROFS);
+    }
+}
+
+#[test]
+fn a_workload_leaves_an_image_e2fsck_calls_clean() {
+    for (block_size, inode_size) in [(1024, 128), (4096, 256)] {
+        let dir = scratch(&format!("write-{block_size}"));
+        let image = mkfs(&dir, block_size, 64 * 1024, None, inode_size);
+        let mut fs = ext2::open(&image, Engine::Native, false).expect("opens");
+        let fs = fs.as_mut();
+        let a = fs.mkdir(ROOT, b"a", 0o755, CALLER).unwrap();
+        let b = fs.mkdir(a.ino, b"b", 0o700, CALLER).unwrap();
+        assert_eq!(fs.getattr(a.ino).unwrap().nlink, 3);
+        let f = fs.mknod(b.ino, b"f", 0o100644, 0, CALLER).unwrap();
+        let big = pattern(7, 3 * 1024 * 1024 + 123);
+        for chunk in big.chunks(128 * 1024).enumerate() {
+            let written = fs.write(f.ino, (chunk.0 * 128 * 1024) as u64, chunk.1, CALLER).unwrap();
+            assert_eq!(written as usize, chunk.1.len());
+        }
+        // A sparse file reaching the triple-indirect range on 1 KiB blocks.
+        let sparse = fs.mknod(ROOT, b"sparse", 0o100600, 0, CALLER).unwrap();
+        let far = if block_size == 1024 { 80 << 20 } else { 5 << 30 };
+        fs.write(sparse.ino, far, b"far away", CALLER).unwrap();
+        assert_eq!(fs.read(sparse.ino, far - 4, 12).unwrap(), b"\0\0\0\0far away");
+        assert_eq!(fs.read(sparse.ino, 4096, 4).unwrap(), [0; 4]);
+        let many = fs.mkdir(ROOT, b"many", 0o755, CALLER).unwrap();
+        for i in 0..300 {
+            fs.mknod(many.ino, format!("file-with-a-longish-name-{i}").as_bytes(), 0o100644, 0, CALLER).unwrap();
+        }
+        for i in (0..300).step_by(3) {
+            fs.unlink(many.ino, format!("file-with-a-longish-name-{i}").as_bytes(), CALLER).unwrap();
+        }
+        assert_eq!(fs.rmdir(ROOT, b"many", CALLER).unwrap_err(), Errno::ENOTEMPTY);
+        assert_eq!(fs.mknod(ROOT, b"a", 0o100644, 0, CALLER).unwrap_err(), Errno::EEXIST);
+        assert_eq!(fs.unlink(ROOT, b"a", CALLER).unwrap_err(), Errno::EISDIR);
+        assert_eq!(fs.mknod(ROOT, &[b'n'; 256], 0o100644, 0, CALLER).unwrap_err(), Errno::ENAMETOOLONG);
+        fs.symlink(ROOT, b"fast", b"a/b/f", CALLER).unwrap();
+        fs.symlink(ROOT, b"slow", "t".repeat(300).as_bytes(), CALLER).unwrap();
+        fs.link(f.ino, ROOT, b"hard", CALLER).unwrap();
+        // Renames: in place, across directories, over a file, a directory moved.
+        fs.rename(ROOT, b"hard", ROOT, b"hard2", CALLER).unwrap();
+        fs.rename(ROOT, b"hard2", a.ino, b"hard3", CALLER).unwrap();
+        let victim = fs.mknod(ROOT, b"victim", 0o100644, 0, CALLER).unwrap();
+        fs.rename(a.ino, b"hard3", ROOT, b"victim", CALLER).unwrap();
+        assert_eq!(fs.getattr(victim.ino).unwrap_err(), Errno::ENOENT);
+        assert_eq!(fs.rename(ROOT, b"a", b.ino, b"inside", CALLER).unwrap_err(), Errno::EINVAL);
+        fs.rename(a.ino, b"b", ROOT, b"b-moved", CALLER).unwrap();
+        assert_eq!(fs.getattr(a.ino).unwrap().nlink, 2);
+        assert_eq!(fs.lookup(b.ino, b"..").unwrap().ino, ROOT);
+        // Truncation down through the indirect levels, then up with a hole.
+        fs.setattr(f.ino, &SetAttr { size: Some(5000), ..SetAttr::default() }, CALLER).unwrap();
+        fs.setattr(f.ino, &SetAttr { size: Some(9000), ..SetAttr::default() }, CALLER).unwrap();
+        let mut expected = big[..5000].to_vec();
+        expected.resize(9000, 0);
+        assert_eq!(read_all(fs, f.ino, 9000), expected);
+        fs.setattr(sparse.ino, &SetAttr { size: Some(0), ..SetAttr::default() }, CALLER).unwrap();
+        assert_eq!(fs.getattr(sparse.ino).unwrap().blocks, 0);
+        let empty = fs.mkdir(ROOT, b"empty", 0o755, CALLER).unwrap();
+        fs.rmdir(ROOT, b"empty", CALLER).unwrap();
+        assert_eq!(fs.getattr(empty.ino).unwrap_err(), Errno::ENOENT);
+        fs.sync().unwrap();
+        fsck_clean(&image);
+        assert_eq!(debugfs_cat(&image, "/b-moved/f"), expected);
+    }
+}
