@@ -26,7 +26,7 @@
 //! - Names come from source names only (`names.rs`).
 
 mod models;
-mod names;
+pub mod names;
 
 use super::prover::{self, call_order};
 use crate::core::ir::{CaseArm, Expr, ExprKind, Function, Program};
