@@ -1,0 +1,337 @@
+//! `make bench-fs`: the ext2 example through FUSE against `fuse2fs`
+//! (Debian), same workloads on identical fresh `mke2fs` images, in one run.
+//!
+//! Workloads: sequential write of 256 MiB with fsync; sequential read of it
+//! after a remount (nothing cached); create, stat and delete 5,000 small
+//! files; untar a real source tree (this repository's `compiler`, `ddsl`
+//! and `runtime` sources). Each is timed on fuse2fs, on cdslfs with the
+//! native engine, and on cdslfs with the update interpreter — at a smaller
+//! size (1/16 by default), its ratio computed per MiB or per file. A ratio
+//! is fuse2fs's time over cdslfs's: above 1.0, cdslfs is faster. After the
+//! workloads each image is unmounted (waiting for the daemon to sync and
+//! exit) and checked with `e2fsck -fn`.
+//!
+//! Knobs: `CDSLFS_BENCH_MIB` (256), `CDSLFS_BENCH_FILES` (5000),
+//! `CDSLFS_BENCH_BLOCK_SIZE` (4096), `CDSLFS_BENCH_SLOW_DIVISOR` (16).
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CDSLFS: &str = env!("CARGO_BIN_EXE_cdslfs");
+
+fn knob(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A file system under test.
+#[derive(Clone, Copy)]
+enum System {
+    Fuse2fs,
+    Cdslfs(&'static str),
+}
+
+impl System {
+    fn name(self) -> String {
+        match self {
+            System::Fuse2fs => "fuse2fs".into(),
+            System::Cdslfs(engine) => format!("cdslfs ({engine})"),
+        }
+    }
+}
+
+/// A live mount; `fuse2fs` runs in the foreground as our child so that its
+/// exit (after syncing) can be waited for, as `cdslfs umount` does.
+struct Mounted {
+    system: System,
+    mnt: PathBuf,
+    child: Option<Child>,
+}
+
+fn is_mounted(mnt: &Path) -> bool {
+    let info = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    info.lines().any(|l| l.split(' ').nth(4).map(Path::new) == Some(mnt))
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+fn mount(system: System, image: &Path, mnt: &Path) -> Result<Mounted, String> {
+    let child = match system {
+        System::Cdslfs(engine) => {
+            run(Command::new(CDSLFS).arg("mount").arg(image).arg(mnt).args(["--engine", engine]))?;
+            None
+        }
+        System::Fuse2fs => {
+            let mut child = Command::new("fuse2fs")
+                .arg(image)
+                .arg(mnt)
+                .arg("-f")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("fuse2fs: {e}"))?;
+            let start = Instant::now();
+            while !is_mounted(mnt) {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return Err(format!("fuse2fs exited: {status}"));
+                }
+                if start.elapsed() > Duration::from_secs(20) {
+                    let _ = child.kill();
+                    return Err("fuse2fs did not mount in 20 s".into());
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Some(child)
+        }
+    };
+    Ok(Mounted { system, mnt: mnt.to_path_buf(), child })
+}
+
+impl Mounted {
+    /// Unmounts and waits until the daemon has synced and exited.
+    fn unmount(mut self) -> Result<(), String> {
+        match self.system {
+            System::Cdslfs(_) => run(Command::new(CDSLFS).arg("umount").arg(&self.mnt))?,
+            System::Fuse2fs => {
+                run(Command::new("fusermount3").arg("-u").arg(&self.mnt))?;
+                if let Some(mut child) = self.child.take() {
+                    child.wait().map_err(|e| format!("fuse2fs: {e}"))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if is_mounted(&self.mnt) {
+            let _ = Command::new("fusermount3").arg("-uz").arg(&self.mnt).status();
+        }
+        if let Some(mut child) = self.child.take() {
+            let _ = child.wait();
+        }
+    }
+}
+
+/// How big a run is.
+#[derive(Clone, Copy)]
+struct Size {
+    mib: u64,
+    files: u64,
+}
+
+/// Seconds per workload, in [`WORKLOADS`] order.
+type Times = Vec<f64>;
+
+const WORKLOADS: [&str; 6] = [
+    "sequential write + fsync",
+    "sequential read (after remount)",
+    "create small files",
+    "stat small files",
+    "delete small files",
+    "untar a source tree",
+];
+
+fn timed(f: impl FnOnce() -> Result<(), String>) -> Result<f64, String> {
+    let start = Instant::now();
+    f()?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
+fn io<T>(what: &str, r: std::io::Result<T>) -> Result<T, String> {
+    r.map_err(|e| format!("{what}: {e}"))
+}
+
+/// Runs every workload on `system` over a fresh image, pushing each time
+/// onto `times` as it is measured; stops at the first failure.
+fn bench(
+    system: System,
+    dir: &Path,
+    size: Size,
+    block_size: u64,
+    tarball: &Path,
+    times: &mut Times,
+) -> Result<(), String> {
+    let image = dir.join("disk.img");
+    let mnt = dir.join("mnt");
+    io("mount point", fs::create_dir_all(&mnt))?;
+    let image_mib = (size.mib * 2 + 256).to_string() + "M";
+    run(Command::new("mke2fs")
+        .args(["-t", "ext2", "-F", "-q", "-b", &block_size.to_string()])
+        .arg(&image)
+        .arg(&image_mib))?;
+    let chunk = vec![0x5au8; 1 << 20];
+
+    let m = mount(system, &image, &mnt)?;
+    let big = mnt.join("big");
+    times.push(timed(|| {
+        let mut f = io("create", File::create(&big))?;
+        for _ in 0..size.mib {
+            io("write", f.write_all(&chunk))?;
+        }
+        io("fsync", f.sync_all())
+    })?);
+    m.unmount()?;
+
+    let m = mount(system, &image, &mnt)?;
+    times.push(timed(|| {
+        let mut f = io("open", File::open(&big))?;
+        let mut buf = vec![0u8; 1 << 20];
+        let mut total = 0;
+        loop {
+            let n = io("read", f.read(&mut buf))?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+        }
+        if total != size.mib << 20 {
+            return Err(format!("read back {total} bytes"));
+        }
+        Ok(())
+    })?);
+    io("remove", fs::remove_file(&big))?;
+
+    let small = mnt.join("small");
+    io("mkdir", fs::create_dir(&small))?;
+    let names: Vec<PathBuf> = (0..size.files).map(|i| small.join(format!("file-{i:05}"))).collect();
+    times.push(timed(|| {
+        for (i, p) in names.iter().enumerate() {
+            io("small file", fs::write(p, format!("small file number {i}\n")))?;
+        }
+        Ok(())
+    })?);
+    times.push(timed(|| {
+        let listed = io("readdir", fs::read_dir(&small))?.count() as u64;
+        for p in &names {
+            io("stat", fs::symlink_metadata(p))?;
+        }
+        (listed == size.files).then_some(()).ok_or_else(|| format!("listed {listed} files"))
+    })?);
+    times.push(timed(|| {
+        for p in &names {
+            io("unlink", fs::remove_file(p))?;
+        }
+        Ok(())
+    })?);
+
+    times.push(timed(|| run(Command::new("tar").arg("-xf").arg(tarball).arg("-C").arg(&mnt)))?);
+    m.unmount()?;
+    let out = io("e2fsck", Command::new("e2fsck").arg("-fn").arg(&image).output())?;
+    if !out.status.success() {
+        return Err(format!("e2fsck -fn after the run: {}", String::from_utf8_lossy(&out.stdout)));
+    }
+    let _ = fs::remove_file(&image);
+    Ok(())
+}
+
+fn missing_tools() -> Option<String> {
+    if !Path::new("/dev/fuse").exists() {
+        return Some("/dev/fuse is missing".into());
+    }
+    for (tool, package) in [("fusermount3", "fuse3"), ("fuse2fs", "fuse2fs"), ("tar", "tar")] {
+        let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+            .any(|d| d.join(tool).is_file());
+        if !found {
+            return Some(format!("{tool} is missing (Debian package {package}; `make deps`)"));
+        }
+    }
+    None
+}
+
+fn main() {
+    if let Some(why) = missing_tools() {
+        println!("bench-fs skipped: {why}");
+        return;
+    }
+    let full = Size { mib: knob("CDSLFS_BENCH_MIB", 256), files: knob("CDSLFS_BENCH_FILES", 5000) };
+    let divisor = knob("CDSLFS_BENCH_SLOW_DIVISOR", 16).max(1);
+    let slow = Size { mib: (full.mib / divisor).max(1), files: (full.files / divisor).max(1) };
+    let block_size = knob("CDSLFS_BENCH_BLOCK_SIZE", 4096);
+    let scratch = std::env::temp_dir().join(format!("cdslfs-bench-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&scratch);
+    fs::create_dir_all(&scratch).expect("scratch directory");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tarball = scratch.join("tree.tar");
+    let tar = Command::new("tar")
+        .arg("-cf")
+        .arg(&tarball)
+        .args(["--exclude=target", "-C"])
+        .arg(&repo)
+        .args(["compiler", "ddsl", "runtime"])
+        .status();
+    if !tar.is_ok_and(|s| s.success()) {
+        println!("bench-fs: cannot make the source tarball");
+        std::process::exit(1);
+    }
+    let tar_mib = fs::metadata(&tarball).map(|m| m.len() as f64 / (1 << 20) as f64).unwrap_or(0.0);
+    println!(
+        "bench-fs: {} MiB file, {} small files, a {tar_mib:.1} MiB source tarball; {block_size}-byte blocks; \
+         ratio = fuse2fs time / cdslfs time (> 1: cdslfs faster)",
+        full.mib, full.files
+    );
+    println!(
+        "  the update interpreter runs 1/{divisor} of the size ({} MiB, {} files), its ratio per MiB or file",
+        slow.mib, slow.files
+    );
+
+    let mut results: Vec<(System, Size, Times, Result<(), String>)> = Vec::new();
+    for (system, size) in [(System::Fuse2fs, full), (System::Cdslfs("native"), full), (System::Cdslfs("update"), slow)]
+    {
+        let dir = scratch.join(system.name().replace([' ', '(', ')'], ""));
+        eprintln!("bench-fs: running {} ...", system.name());
+        let mut times = Vec::new();
+        let result = bench(system, &dir, size, block_size, &tarball, &mut times);
+        results.push((system, size, times, result));
+    }
+    let _ = fs::remove_dir_all(&scratch);
+
+    for (system, _, times, r) in &results {
+        if let Err(e) = r {
+            let at = WORKLOADS.get(times.len()).map_or("the end".into(), |w| format!("`{w}`"));
+            println!("  {}: stopped at {at}: {}", system.name(), e.lines().next().unwrap_or(""));
+        }
+    }
+    let peer = &results[0].2;
+    println!(
+        "\n{:<34} {:>10} {:>16} {:>7} {:>16} {:>7}",
+        "workload", "fuse2fs", "cdslfs native", "ratio", "cdslfs update", "ratio"
+    );
+    for (i, name) in WORKLOADS.iter().enumerate() {
+        let Some(&peer_time) = peer.get(i) else { break };
+        let mut line = format!("{name:<34} {peer_time:>9.3}s");
+        for (_, size, times, _) in &results[1..] {
+            match times.get(i) {
+                Some(&t) => {
+                    // Per unit of work: the tarball is the same size on every run.
+                    let scale = match i {
+                        0 | 1 => size.mib as f64 / full.mib as f64,
+                        5 => 1.0,
+                        _ => size.files as f64 / full.files as f64,
+                    };
+                    line += &format!(" {t:>15.3}s {:>7.2}", peer_time * scale / t);
+                }
+                None => line += &format!(" {:>16} {:>7}", "-", "-"),
+            }
+        }
+        println!("{line}");
+    }
+    // fuse2fs or the native engine failing is a failure; the update
+    // interpreter may not run the example yet, which the table says.
+    if results[..2].iter().any(|r| r.3.is_err()) {
+        std::process::exit(1);
+    }
+}
