@@ -1,11 +1,14 @@
-//! The C backend against the value interpreter (the oracle): every program
-//! of `benches/engines/`, `fs-examples/cdsl/`, `tests/backend_rust/` and the
-//! well-typed programs of the typing and syntax corpora is translated to C
-//! (each under its own name prefix), batched into two translation units
-//! compiled by `cc -std=c99 -Wall -Wextra -Werror -O1` in parallel, and
-//! each run's printed result must be the interpreter's, character for
-//! character. Runs are chosen as in `backend_rust.rs`; 400 random
-//! well-typed programs (`common/progen.rs`) join them. The programs that
+//! The C backend against the interpreters (the oracle): every program of
+//! `benches/engines/`, `fs-examples/cdsl/`, `tests/backend_rust/` and the
+//! well-typed programs of the typing and syntax corpora, and 400 random
+//! well-typed programs (`common/progen.rs`; `CDSL_C_PROGEN_CASES`, more in
+//! `make soak`), are translated to C (each under its own name prefix),
+//! batched into translation units of up to 500 programs compiled by `cc
+//! -std=c99 -Wall -Wextra -Werror -O1` two at a time, and each run's
+//! printed result must be the value interpreter's, character for
+//! character; on the generated programs the update interpreter must agree
+//! with it too. Runs are chosen as in `backend_rust.rs`, with which the
+//! harness is shared (`common/differential.rs`). The programs that
 //! allocate run under valgrind (no invalid access, no leak: the entry
 //! releases its result), and the corpora under ASan and UBSan where `cc`
 //! supports them. `cdsl build --emit c -o DIR` writes a unit that compiles with
@@ -18,67 +21,51 @@ mod progen;
 #[path = "common/programs.rs"]
 mod programs;
 
+#[path = "common/differential.rs"]
+mod differential;
+
 use cdsl::backend::c::{self, engine, Options};
-use cdsl::core::lower;
-use cdsl::interp::{literal, Interpreter};
+use cdsl::core::{ir, lower};
 use cdsl::source::SourceMap;
-use cdsl::typeck::types::Ty;
-use cdsl_runtime::{Library, ValueStore};
-use programs::{cdsl_files, load, manifest, runs_of};
+use cdsl_runtime::Value;
+use differential::{corpus_files, corpus_unit, entry_name, Backend, Unit};
+use programs::{cdsl_files, manifest};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Interpreter steps per run: runs that need more are left out (compiled
-/// code has no fuel, so they would only be slow, not different).
-const FUEL: u64 = 2_000_000;
-
-struct Run {
-    label: String,
-    expected: String,
+/// Program `index` under the name prefix `p{index}_`, so that all share one unit.
+fn options(index: usize) -> Options {
+    Options { prefix: format!("p{index}_"), no_include: true, user_abstracts: false }
 }
 
-/// One program's generated code and its runs.
-struct Unit {
-    code: String,
-    runs: Vec<Run>,
-}
+/// Programs per translation unit: the default run is two or three of them,
+/// compiled two at a time.
+const PER_BATCH: usize = 500;
 
-/// Translates a program and keeps the runs the interpreter completes.
-fn unit(path: &Path, index: usize, skipped: &mut Vec<String>) -> Unit {
-    let (sources, core) = load(path).unwrap_or_else(|| panic!("{} does not type-check", path.display()));
-    let options = Options { prefix: format!("p{index}_"), no_include: true, user_abstracts: false };
-    let output = c::generate(&core, Some(&sources), &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut code = output.code;
-    let mut runs = Vec::new();
-    let library = Library::default();
-    for (function, arg) in runs_of(path, &core) {
-        let label = format!("{} {function} {arg}", path.file_name().unwrap_or_default().to_string_lossy());
-        let expected =
-            match Interpreter::new(&core, &library).with_fuel(FUEL).call(&function, arg.clone(), &mut ValueStore) {
-                Ok(value) => value.to_string(),
-                Err(e) => {
-                    skipped.push(format!("{label}: the interpreter fails ({e})"));
-                    continue;
-                }
-            };
-        match c::entry_function(&core, &options, &entry_name(index, runs.len()), &function, &arg) {
-            Ok(entry) => code.push_str(&entry),
-            Err(e) => {
-                skipped.push(format!("{label}: {e}"));
-                continue;
-            }
-        }
-        runs.push(Run { label, expected });
+/// The C engine, its batches compiled with `-O1`.
+struct C;
+
+impl Backend for C {
+    const NAME: &'static str = "C";
+
+    fn module(&self, sources: &SourceMap, core: &ir::Program, index: usize) -> Result<String, String> {
+        c::generate(core, Some(sources), &options(index)).map(|output| output.code).map_err(|e| e.to_string())
     }
-    Unit { code, runs }
-}
 
-/// A batch's runs with its stdout and stderr, or why it did not build.
-type BatchResult<'u> = Result<(Vec<&'u Run>, String, String), String>;
+    fn entry(&self, core: &ir::Program, index: usize, k: usize, function: &str, arg: &Value) -> Result<String, String> {
+        c::entry_function(core, &options(index), &entry_name(index, k), function, arg).map_err(|e| e.to_string())
+    }
 
-fn entry_name(index: usize, k: usize) -> String {
-    format!("run_{index}_{k}")
+    fn batch(&self, units: &[(usize, &Unit)]) -> String {
+        batch(units)
+    }
+
+    fn build_and_run(&self, dir: &Path, source: &str) -> Result<(String, String), String> {
+        let binary = engine::compile(dir, source, &["-O1"])?;
+        let output = Command::new(&binary).output().map_err(|e| e.to_string())?;
+        Ok((String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned()))
+    }
 }
 
 /// One translation unit: the runtime header, each unit, and a `main`
@@ -108,20 +95,12 @@ fn have_cc(test: &str) -> bool {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cdsl-backend-c-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    dir
+    differential::scratch("cdsl-backend-c", name)
 }
 
-fn corpus_files() -> Vec<PathBuf> {
-    let mut files = cdsl_files("benches/engines");
-    files.extend(cdsl_files("../fs-examples/cdsl"));
-    files.extend(cdsl_files("tests/backend_rust"));
-    // The checker's and the parser's corpora: every program that type-checks.
-    for corpus in ["tests/typing/pass", "tests/syntax/pass"] {
-        files.extend(cdsl_files(corpus).into_iter().filter(|p| load(p).is_some()));
-    }
-    files
+/// Every corpus program's unit, in order.
+fn corpus(files: &[PathBuf], skipped: &mut Vec<String>) -> Vec<Unit> {
+    files.iter().enumerate().map(|(i, path)| corpus_unit(&C, path, i, skipped)).collect()
 }
 
 #[test]
@@ -129,119 +108,26 @@ fn generated_c_agrees_with_the_value_interpreter() {
     if !have_cc("generated_c_agrees_with_the_value_interpreter") {
         return;
     }
-    let files = corpus_files();
     let mut skipped = Vec::new();
-    let mut units: Vec<(usize, Unit)> =
-        files.iter().enumerate().map(|(i, path)| (i, unit(path, i, &mut skipped))).collect();
+    let mut units = differential::corpus_units(&C, &mut skipped);
     let corpus_runs: usize = units.iter().map(|(_, u)| u.runs.len()).sum();
     assert!(corpus_runs >= 150, "only {corpus_runs} corpus runs; skipped:\n{}", skipped.join("\n"));
-    let generated = generated_units(&mut skipped);
-    assert!(generated.len() >= 300, "only {} generated programs run", generated.len());
+    // Random well-typed programs, `CDSL_C_PROGEN_CASES` of them (default 400).
+    let cases = differential::env_number("CDSL_C_PROGEN_CASES", 400);
+    let generated = differential::generated_units(&C, cases, &mut skipped);
+    assert!(generated.len() as u64 >= cases * 3 / 4, "only {} of {cases} generated programs run", generated.len());
     units.extend(generated);
     let total: usize = units.iter().map(|(_, u)| u.runs.len()).sum();
     let root = scratch("agree");
-    // Two batches, compiled and run in parallel (two cores).
-    let batches: Vec<Vec<(usize, &Unit)>> = (0..2)
-        .map(|b| units.iter().enumerate().filter(|(k, _)| k % 2 == b).map(|(_, (i, u))| (*i, u)).collect())
-        .collect();
-    let results: Vec<BatchResult> = std::thread::scope(|scope| {
-        let handles: Vec<_> = batches
-            .iter()
-            .enumerate()
-            .map(|(b, batch_units)| {
-                let dir = root.join(format!("batch{b}"));
-                scope.spawn(move || {
-                    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-                    let binary = engine::compile(&dir, &batch(batch_units), &["-O1"])?;
-                    let output = Command::new(&binary).output().map_err(|e| e.to_string())?;
-                    let runs: Vec<&Run> = batch_units.iter().flat_map(|(_, u)| u.runs.iter()).collect();
-                    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-                    Ok((runs, stdout, String::from_utf8_lossy(&output.stderr).into_owned()))
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("batch thread")).collect()
-    });
-    let mut failures = Vec::new();
-    for result in results {
-        let (runs, stdout, stderr) = result.unwrap_or_else(|e| panic!("{e}"));
-        let lines: Vec<&str> = stdout.lines().collect();
-        if lines.len() != runs.len() {
-            let stopped = runs.get(lines.len()).map_or("?", |r| r.label.as_str());
-            panic!(
-                "the batch printed {} lines for {} runs; it stopped at {stopped}: {stderr}",
-                lines.len(),
-                runs.len()
-            );
-        }
-        for (run, line) in runs.iter().zip(lines) {
-            if *line != run.expected {
-                failures.push(format!("{}: interpreter {}, C {line}", run.label, run.expected));
-            }
-        }
-    }
+    let failures = differential::differential(&C, &units, PER_BATCH, &root);
     let _ = std::fs::remove_dir_all(&root);
     assert!(failures.is_empty(), "{} of {total} runs differ:\n{}", failures.len(), failures.join("\n"));
     println!("{total} runs agree; {} skipped, e.g.:\n{}", skipped.len(), skipped[..skipped.len().min(5)].join("\n"));
-    let untranslated: Vec<&String> = skipped.iter().filter(|s| s.contains("C backend")).collect();
+    let untranslated = differential::untranslated(&skipped);
     println!("{} generated programs not translated:", untranslated.len());
     for line in untranslated {
         println!("{line}");
     }
-}
-
-/// Random well-typed programs (`tests/common/progen.rs`), `CDSL_C_PROGEN_CASES`
-/// of them (default 400), each run on its generated argument.
-fn generated_units(skipped: &mut Vec<String>) -> Vec<(usize, Unit)> {
-    let cases = std::env::var("CDSL_C_PROGEN_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400u64);
-    let library = Library::default();
-    let mut units = Vec::new();
-    for seed in 0..cases {
-        let program = progen::generate(seed);
-        let mut sources = SourceMap::new();
-        let file = sources.add(format!("gen{seed}.cdsl"), program.source.as_str()).expect("small");
-        let (module, errors) = cdsl::syntax::parse_module(file, sources.text(file));
-        assert!(errors.is_empty(), "seed {seed}: {errors:?}");
-        let typed = cdsl::typeck::check_program(&[&module]).unwrap_or_else(|e| panic!("seed {seed}: {e:?}"));
-        let core = lower::lower(&typed);
-        let index = 100_000 + seed as usize;
-        let options = Options { prefix: format!("g{seed}_"), no_include: true, user_abstracts: false };
-        let label = format!("generated seed {seed}");
-        // The only failure seen: a core IR whose `if` has a narrower
-        // variant type than one of its branches (a type checker bug, see
-        // the test's output), which no backend can translate.
-        let output = match c::generate(&core, Some(&sources), &options) {
-            Ok(output) => output,
-            Err(e) => {
-                skipped.push(format!("{label}: {e}"));
-                continue;
-            }
-        };
-        let param = core.functions[&program.entry].param.as_ref().map_or(Ty::Unit, |(_, t)| t.clone());
-        let arg = literal::parse(&program.arg, &param).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-        let label = format!("{label}: {} {arg}", program.entry);
-        let expected = match Interpreter::new(&core, &library).with_fuel(FUEL).call(
-            &program.entry,
-            arg.clone(),
-            &mut ValueStore,
-        ) {
-            Ok(value) => value.to_string(),
-            Err(e) => {
-                skipped.push(format!("{label}: the interpreter fails ({e})"));
-                continue;
-            }
-        };
-        let mut code = output.code;
-        match c::entry_function(&core, &options, &entry_name(index, 0), &program.entry, &arg) {
-            Ok(entry) => code.push_str(&entry),
-            Err(e) => {
-                skipped.push(format!("{label}: {e}"));
-                continue;
-            }
-        }
-        units.push((index, Unit { code, runs: vec![Run { label, expected }] }));
-    }
-    units
 }
 
 #[test]
@@ -258,7 +144,7 @@ fn generated_c_is_clean_under_valgrind() {
     files.extend(cdsl_files("tests/backend_rust"));
     files.extend(cdsl_files("../fs-examples/cdsl"));
     let mut skipped = Vec::new();
-    let units: Vec<Unit> = files.iter().enumerate().map(|(i, path)| unit(path, i, &mut skipped)).collect();
+    let units = corpus(&files, &mut skipped);
     let all: Vec<(usize, &Unit)> = units.iter().enumerate().collect();
     let runs: usize = units.iter().map(|u| u.runs.len()).sum();
     assert!(runs >= 20, "only {runs} runs under valgrind");
@@ -296,7 +182,7 @@ fn generated_c_is_clean_under_address_and_undefined_behaviour_sanitizers() {
     // The corpora's programs too: arithmetic on every word width and shift amount.
     let files = corpus_files();
     let mut skipped = Vec::new();
-    let units: Vec<Unit> = files.iter().enumerate().map(|(i, path)| unit(path, i, &mut skipped)).collect();
+    let units = corpus(&files, &mut skipped);
     let all: Vec<(usize, &Unit)> = units.iter().enumerate().collect();
     let runs: usize = units.iter().map(|u| u.runs.len()).sum();
     let dir = scratch("sanitize");

@@ -1,71 +1,65 @@
-//! The Rust backend against the value interpreter (the oracle): every
-//! program of `benches/engines/`, `fs-examples/cdsl/`, `tests/backend_rust/`
-//! and the well-typed programs of the typing and syntax corpora is
-//! translated to Rust, all of them batched into two
-//! generated crates compiled by `rustc` (edition 2021) in parallel, and
-//! each run's printed result must be the interpreter's, character for
-//! character. A run is a function and an argument: `-- run: f ARG` lines in
-//! `tests/backend_rust/*.cdsl`, `main (SysState, n)` for the benchmarks,
-//! and a few sample arguments for every fs-example function. Also: `cdsl
-//! build --emit rust -o DIR` writes a module that compiles on its own, and
-//! snapshots pin the generated code of two small programs.
+//! The Rust backend against the interpreters (the oracle): every program
+//! of `benches/engines/`, `fs-examples/cdsl/`, `tests/backend_rust/` and
+//! the well-typed programs of the typing and syntax corpora, and 400 random
+//! well-typed programs (`common/progen.rs`; `CDSL_RUST_PROGEN_CASES`, more
+//! in `make soak`), are translated to Rust, batched into generated crates
+//! of up to 400 programs compiled by `rustc` (edition 2021, `-C
+//! opt-level=0`) two at a time, and each run's printed result must be the
+//! value interpreter's, character for character; on the generated programs
+//! the update interpreter must agree with it too (`common/differential.rs`,
+//! shared with `backend_c.rs`). A run is a function and an argument: `--
+//! run: f ARG` lines in `tests/backend_rust/*.cdsl`, `main (SysState, n)`
+//! for the benchmarks, a few sample arguments for every other function, and
+//! a generated program's own argument. Also: `cdsl build --emit rust -o
+//! DIR` writes a module that compiles on its own, and snapshots pin the
+//! generated code of two small programs.
+
+#[path = "common/progen.rs"]
+mod progen;
 
 #[path = "common/programs.rs"]
 mod programs;
 
+#[path = "common/differential.rs"]
+mod differential;
+
 use cdsl::backend::rust::{self, RuntimeLink};
-use cdsl::core::lower;
-use cdsl::interp::Interpreter;
+use cdsl::core::{ir, lower};
 use cdsl::source::SourceMap;
-use cdsl_runtime::{Library, ValueStore};
-use programs::{cdsl_files, load, manifest, runs_of};
+use cdsl_runtime::Value;
+use differential::{entry_name, Backend, Unit};
+use programs::manifest;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Interpreter steps per run: runs that need more are left out (compiled
-/// code has no fuel, so they would only be slow, not different).
-const FUEL: u64 = 2_000_000;
+/// Programs per crate: the default run is two or three of them,
+/// compiled two at a time.
+const PER_BATCH: usize = 400;
 
-struct Run {
-    label: String,
-    expected: String,
-}
+/// The Rust engine: each program a module `p{index}` of one crate per batch.
+struct Rust;
 
-/// One program's generated module and its runs.
-struct Unit {
-    code: String,
-    runs: Vec<Run>,
-}
+impl Backend for Rust {
+    const NAME: &'static str = "Rust";
 
-/// Translates a program and keeps the runs the interpreter completes.
-fn unit(path: &Path, index: usize, skipped: &mut Vec<String>) -> Unit {
-    let (sources, core) = load(path).unwrap_or_else(|| panic!("{} does not type-check", path.display()));
-    let output = rust::generate(&core, Some(&sources), RuntimeLink::Parent)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut code = output.code;
-    let mut runs = Vec::new();
-    let library = Library::default();
-    for (function, arg) in runs_of(path, &core) {
-        let label = format!("{} {function} {arg}", path.file_name().unwrap_or_default().to_string_lossy());
-        let expected =
-            match Interpreter::new(&core, &library).with_fuel(FUEL).call(&function, arg.clone(), &mut ValueStore) {
-                Ok(value) => value.to_string(),
-                Err(e) => {
-                    skipped.push(format!("{label}: the interpreter fails ({e})"));
-                    continue;
-                }
-            };
-        match rust::entry_function(&core, &format!("run_{index}_{}", runs.len()), &function, &arg) {
-            Ok(entry) => code.push_str(&entry),
-            Err(e) => {
-                skipped.push(format!("{label}: {e}"));
-                continue;
-            }
-        }
-        runs.push(Run { label, expected });
+    fn module(&self, sources: &SourceMap, core: &ir::Program, _index: usize) -> Result<String, String> {
+        rust::generate(core, Some(sources), RuntimeLink::Parent).map(|output| output.code).map_err(|e| e.to_string())
     }
-    Unit { code, runs }
+
+    fn entry(&self, core: &ir::Program, index: usize, k: usize, function: &str, arg: &Value) -> Result<String, String> {
+        rust::entry_function(core, &entry_name(index, k), function, arg).map_err(|e| e.to_string())
+    }
+
+    fn batch(&self, units: &[(usize, &Unit)]) -> String {
+        batch(units)
+    }
+
+    fn build_and_run(&self, dir: &Path, source: &str) -> Result<(String, String), String> {
+        let binary = compile(dir, "batch", source, "bin")?;
+        let output = Command::new(&binary).output().map_err(|e| e.to_string())?;
+        Ok((String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned()))
+    }
 }
 
 /// One crate: the runtime, each unit as a module, and a `main` printing
@@ -77,7 +71,7 @@ fn batch(units: &[(usize, &Unit)]) -> String {
     let mut runs = Vec::new();
     for (index, unit) in units {
         let _ = writeln!(out, "pub mod p{index} {{\n{}}}\n", unit.code);
-        runs.extend((0..unit.runs.len()).map(|k| format!("p{index}::run_{index}_{k}")));
+        runs.extend((0..unit.runs.len()).map(|k| format!("p{index}::{}", entry_name(*index, k))));
     }
     out.push_str("fn main() {\n    std::panic::set_hook(Box::new(|_| {}));\n");
     let _ = writeln!(out, "    let runs: &[fn() -> String] = &[{}];", runs.join(", "));
@@ -112,66 +106,39 @@ fn compile(dir: &Path, name: &str, source: &str, crate_type: &str) -> Result<Pat
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cdsl-backend-rust-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    dir
+    differential::scratch("cdsl-backend-rust", name)
 }
 
 #[test]
 fn generated_rust_agrees_with_the_value_interpreter() {
-    let mut files = cdsl_files("benches/engines");
-    files.extend(cdsl_files("../fs-examples/cdsl"));
-    files.extend(cdsl_files("tests/backend_rust"));
-    // The checker's and the parser's corpora: every program that type-checks.
-    for corpus in ["tests/typing/pass", "tests/syntax/pass"] {
-        files.extend(cdsl_files(corpus).into_iter().filter(|p| load(p).is_some()));
-    }
+    let start = std::time::Instant::now();
     let mut skipped = Vec::new();
-    let units: Vec<Unit> = files.iter().enumerate().map(|(i, path)| unit(path, i, &mut skipped)).collect();
-    let total: usize = units.iter().map(|u| u.runs.len()).sum();
-    assert!(total >= 150, "only {total} runs; skipped:\n{}", skipped.join("\n"));
-    let dir = scratch("agree");
-    // Two batches, compiled and run in parallel (two cores).
-    let batches: Vec<Vec<(usize, &Unit)>> =
-        (0..2).map(|b| units.iter().enumerate().filter(|(i, _)| i % 2 == b).collect()).collect();
-    let results: Vec<Result<(Vec<&Run>, String), String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = batches
-            .iter()
-            .enumerate()
-            .map(|(b, batch_units)| {
-                let dir = &dir;
-                scope.spawn(move || {
-                    let binary = compile(dir, &format!("batch{b}"), &batch(batch_units), "bin")?;
-                    let output = Command::new(&binary).output().map_err(|e| e.to_string())?;
-                    let runs: Vec<&Run> = batch_units.iter().flat_map(|(_, u)| u.runs.iter()).collect();
-                    Ok((runs, String::from_utf8_lossy(&output.stdout).into_owned()))
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("batch thread")).collect()
-    });
-    let mut failures = Vec::new();
-    for result in results {
-        let (runs, stdout) = result.unwrap_or_else(|e| panic!("{e}"));
-        let lines: Vec<&str> = stdout.lines().collect();
-        assert_eq!(
-            lines.len(),
-            runs.len(),
-            "the batch printed {} lines for {} runs:\n{stdout}",
-            lines.len(),
-            runs.len()
-        );
-        for (run, line) in runs.iter().zip(lines) {
-            if *line != run.expected {
-                failures.push(format!("{}: interpreter {}, Rust {line}", run.label, run.expected));
-            }
-        }
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    let mut units = differential::corpus_units(&Rust, &mut skipped);
+    let corpus_runs: usize = units.iter().map(|(_, u)| u.runs.len()).sum();
+    assert!(corpus_runs >= 150, "only {corpus_runs} corpus runs; skipped:\n{}", skipped.join("\n"));
+    // Random well-typed programs, `CDSL_RUST_PROGEN_CASES` of them (default 400).
+    let cases = differential::env_number("CDSL_RUST_PROGEN_CASES", 400);
+    let generated = differential::generated_units(&Rust, cases, &mut skipped);
+    assert!(generated.len() as u64 >= cases * 3 / 4, "only {} of {cases} generated programs run", generated.len());
+    units.extend(generated);
+    let total: usize = units.iter().map(|(_, u)| u.runs.len()).sum();
+    let root = scratch("agree");
+    let translated = start.elapsed();
+    let failures = differential::differential(&Rust, &units, PER_BATCH, &root);
+    println!(
+        "translated and interpreted in {translated:.1?}, compiled and run in {:.1?}",
+        start.elapsed() - translated
+    );
+    let _ = std::fs::remove_dir_all(&root);
     assert!(failures.is_empty(), "{} of {total} runs differ:\n{}", failures.len(), failures.join("\n"));
     // Skipped: runs the interpreter cannot finish (mostly abstract
     // functions no library implements) or whose result cannot be printed.
     println!("{total} runs agree; {} skipped, e.g.:\n{}", skipped.len(), skipped[..skipped.len().min(5)].join("\n"));
+    let untranslated = differential::untranslated(&skipped);
+    println!("{} generated programs not translated:", untranslated.len());
+    for line in untranslated {
+        println!("{line}");
+    }
 }
 
 #[test]

@@ -538,7 +538,13 @@ impl FnEmitter<'_> {
 
     fn bare(&mut self, e: &Expr, out: &mut String) -> Result<String, BackendError> {
         Ok(match &e.kind {
-            ExprKind::Var(x) => self.lookup(x)?.1.clone(),
+            ExprKind::Var(x) => {
+                // A variable bound at a narrower variant type than this
+                // use has (the core IR's implicit width subtyping) is
+                // widened here.
+                let (_, ident, bound) = self.lookup(x)?.clone();
+                self.coerce(ident, &bound, &e.ty, out)?
+            }
             ExprKind::Global(name) => {
                 let function =
                     self.g.program.functions.get(name).ok_or_else(|| bug(format!("no instance `{name}`")))?;
