@@ -35,9 +35,10 @@ fuzz: deps
 	CDSL_TYPECK_FUZZ_CASES=100000 $(CARGO) test --release -p cdsl --test typeck_no_panic -- --nocapture
 
 # Long runs of the generated-program tests: 50,000 random well-typed programs
-# type-checked, and run on both engines.
+# type-checked, and run on both engines; 5,000 also compiled to Rust and to C.
 soak: deps
 	CDSL_PROGEN_CASES=50000 $(CARGO) test --release -p cdsl --test progen --test engines_generated -- --nocapture
+	CDSL_RUST_PROGEN_CASES=5000 CDSL_C_PROGEN_CASES=5000 $(CARGO) test --release -p cdsl --test backend_rust --test backend_c agrees -- --nocapture
 
 # Throughput and ratio benchmarks (numbers are printed, not asserted).
 bench: deps
