@@ -8,8 +8,10 @@
 //!
 //! - `create` is `mknod` then an open; open/release/opendir/releasedir keep
 //!   no state (file handles are all 0).
-//! - `flush`, `fsync` and `fsyncdir` call [`Ops::sync`], so data is in the
-//!   image when `close`, `fsync` or `fdatasync` return.
+//! - `fsync` and `fsyncdir` call [`Ops::sync`], so data is durable in the
+//!   image when `fsync` or `fdatasync` return; `flush` (every `close`)
+//!   calls [`Ops::flush`], which puts it in the image file (by default
+//!   through `sync`).
 //! - the umask is applied to `mkdir`/`mknod`/`create` modes (the kernel
 //!   does it too unless asked not to; doing it twice changes nothing).
 //! - `fallocate` always fails with `EOPNOTSUPP`; `rename` with
@@ -379,7 +381,8 @@ impl Filesystem for Adapter {
     }
 
     fn flush(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _lock_owner: LockOwner, reply: ReplyEmpty) {
-        empty(reply, self.sync());
+        let result = if self.read_only { Ok(()) } else { self.fs().flush() };
+        empty(reply, result);
     }
 
     fn release(

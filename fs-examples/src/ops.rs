@@ -194,4 +194,12 @@ pub trait Ops {
     fn statfs(&mut self) -> Result<StatFs, Errno>;
     /// Makes everything written so far durable in the image.
     fn sync(&mut self) -> Result<(), Errno>;
+    /// Called when a file is closed (FUSE `flush`): everything written so
+    /// far must be in the image file, where another reader of the image
+    /// sees it; it need not be on disk yet (`sync`, which fsync calls, does
+    /// that). The default calls `sync`, which is correct but costs an
+    /// fsync of the image per `close`.
+    fn flush(&mut self) -> Result<(), Errno> {
+        self.sync()
+    }
 }
