@@ -91,6 +91,8 @@ enum Emit {
     C,
     Cdsl,
     Isabelle,
+    /// The Coq mirror of `--emit isabelle`, round trips proved (`make -C DIR`).
+    Coq,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -124,10 +126,24 @@ fn gen(spec: &Path, emit: Emit, out: &Path, strict: bool) -> ExitCode {
         Emit::Rust => return gen_files(ddsl::build::generate_file(spec, out, strict)),
         Emit::C => return gen_files(ddsl::build::generate_c(spec, out, strict)),
         Emit::Cdsl => "cdsl",
-        Emit::Isabelle => "isabelle",
+        Emit::Isabelle => return gen_prover(spec, out, ddsl::gen::fixed::Prover::Isabelle),
+        Emit::Coq => return gen_prover(spec, out, ddsl::gen::fixed::Prover::Coq),
     };
     eprintln!("error: `ddsl gen --emit {what}` is not implemented yet (issue #5); `--emit rust` and `--emit c` are");
     ExitCode::from(2)
+}
+
+fn gen_prover(spec: &Path, out: &Path, prover: ddsl::gen::fixed::Prover) -> ExitCode {
+    match ddsl::gen::fixed::write(spec, out, prover) {
+        Ok(summary) => {
+            eprintln!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err((message, io)) => {
+            eprint!("{message}{}", if io { "\n" } else { "" });
+            ExitCode::from(if io { 2 } else { 1 })
+        }
+    }
 }
 
 fn gen_files(generated: Result<ddsl::build::Output, ddsl::build::BuildError>) -> ExitCode {

@@ -161,3 +161,49 @@ impl Part {
         }
     }
 }
+
+/// Which prover `ddsl gen` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prover {
+    Isabelle,
+    Coq,
+}
+
+/// `ddsl gen --emit isabelle|coq`: checks `layout`, writes the prover's
+/// files into `out_dir`; returns a summary line, or the rendered
+/// diagnostics (or I/O error) and whether it was an I/O error.
+pub fn write(layout: &std::path::Path, out_dir: &std::path::Path, prover: Prover) -> Result<String, (String, bool)> {
+    let text =
+        std::fs::read_to_string(layout).map_err(|e| (format!("cannot read `{}`: {e}", layout.display()), true))?;
+    let mut sources = cdsl::source::SourceMap::new();
+    let name = layout.display().to_string();
+    let file = sources.add(name.clone(), text.clone()).map_err(|_| (format!("`{name}` is too large"), true))?;
+    let (checked, errors) = crate::check_text(file, &text);
+    let Some(checked) = checked else {
+        return Err((cdsl::diagnostics::render_to_string(&sources, &errors), false));
+    };
+    let stem = layout.file_stem().and_then(|s| s.to_str()).unwrap_or("layout");
+    let module = cdsl::backend::coq::module_name(stem);
+    let source = layout.file_name().and_then(|s| s.to_str()).unwrap_or("layout");
+    let (files, generated, skipped) = match prover {
+        Prover::Isabelle => {
+            let output = super::isabelle::generate(&checked, &module, source);
+            (output.files(), output.structs.len(), output.skipped)
+        }
+        Prover::Coq => {
+            let output = super::coq::generate(&checked, &module, source);
+            (output.files(), output.structs.len(), output.skipped)
+        }
+    };
+    std::fs::create_dir_all(out_dir).map_err(|e| (format!("cannot create `{}`: {e}", out_dir.display()), true))?;
+    for (file, text) in files {
+        let path = out_dir.join(file);
+        std::fs::write(&path, text).map_err(|e| (format!("cannot write `{}`: {e}", path.display()), true))?;
+    }
+    Ok(format!(
+        "wrote {} ({generated} fixed-layout structs with round-trip lemmas; {} left out: {})",
+        out_dir.display(),
+        skipped.len(),
+        skipped.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+    ))
+}

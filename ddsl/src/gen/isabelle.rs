@@ -35,16 +35,16 @@ impl Output {
 const HELPERS: &str = r#"text \<open>Little-endian integers of n bytes at an offset, and their bytes.\<close>
 
 definition ddsl_get_le :: "nat => nat => 8 word list => 'a::len word" where
-  "ddsl_get_le n off bs = of_nat (foldr (%b acc. unat b + 256 * acc) (take n (drop off bs)) 0)"
+  "ddsl_get_le = (%n off bs. of_nat (foldr (%b acc. unat b + 256 * acc) (take n (drop off bs)) 0))"
 
 definition ddsl_put_le :: "nat => 'a::len word => 8 word list" where
-  "ddsl_put_le n w = map (%i. of_nat (unat w div 256 ^ i mod 256)) [0..<n]"
+  "ddsl_put_le = (%n w. map (%i. of_nat (unat w div 256 ^ i mod 256)) [0..<n])"
 
 definition ddsl_get_arr :: "nat => nat => nat => 8 word list => 'a::len word list" where
-  "ddsl_get_arr n k off bs = map (%i. ddsl_get_le n (off + n * i) bs) [0..<k]"
+  "ddsl_get_arr = (%n k off bs. map (%i. ddsl_get_le n (off + n * i) bs) [0..<k])"
 
 definition ddsl_put_arr :: "nat => 'a::len word list => 8 word list" where
-  "ddsl_put_arr n xs = concat (map (ddsl_put_le n) xs)"
+  "ddsl_put_arr = (%n xs. concat (map (ddsl_put_le n) xs))"
 
 "#;
 

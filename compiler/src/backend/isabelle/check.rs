@@ -35,6 +35,11 @@ impl fmt::Display for Problem {
 /// HOL (and HOL-Library.Word) names generated text may use, and the
 /// inner-syntax keywords.
 const HOL_VOCABULARY: &[&str] = &[
+    "len",
+    "foldr",
+    "take",
+    "drop",
+    "concat",
     "if",
     "then",
     "else",
@@ -287,7 +292,7 @@ fn identifiers(term: &str) -> (Vec<String>, BTreeSet<String>, Option<String>) {
                 }
             }
             let name: String = chars[start..i].iter().collect();
-            if name == "let" {
+            if name == "let" || name == "ALL" || name == "EX" {
                 binding = true;
             } else if binding {
                 bound.insert(name);
