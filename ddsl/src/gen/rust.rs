@@ -145,6 +145,15 @@ pub(crate) enum Kind<'a> {
         name: &'a str,
         size: u64,
     },
+    /// `[S; ..]`: structs tiling the rest of a struct whose extent the
+    /// caller gives (its `size` reads the image); always the last field.
+    /// `size_field` is the element's field its `size` names (`rec_len`),
+    /// computed on encode for the last element so the tiling is exact;
+    /// `None` when the element has a fixed size.
+    Fill {
+        elem: &'a str,
+        size_field: Option<(&'a str, Width)>,
+    },
     Select {
         selector: &'a Expr,
         arms: Vec<SelectArm<'a>>,
@@ -166,7 +175,7 @@ impl Kind<'_> {
         match self {
             Kind::Int { width, .. } => Some(width.bytes()),
             Kind::Array { width, len, .. } => width.bytes().checked_mul(*len),
-            Kind::VarArray { .. } => None,
+            Kind::VarArray { .. } | Kind::Fill { .. } => None,
             Kind::Struct { size, .. } | Kind::Select { size, .. } => Some(*size),
         }
     }
@@ -269,8 +278,20 @@ impl<'a> Planner<'a> {
     }
 
     fn plan_size(&self, def: &'a StructDef, plan: &mut Plan<'a>) -> Result<(), Unsupported> {
+        let fill = plan.members.iter().find(|m| matches!(m.kind, Kind::Fill { .. })).map(|m| m.name);
+        let constant = def.size.as_ref().and_then(|size| fold(self.checked, size));
+        if fill.is_some() && (def.size.is_none() || constant.is_some()) {
+            // The elements tile the extent the caller gives: only a size read
+            // from the image (a stride) leaves that to the caller.
+            let span = def.size.as_ref().map_or(def.name.span, |s| s.span);
+            return Err(Self::unsupported(
+                def,
+                "an array filling a struct whose size is not read from the image",
+                span,
+            ));
+        }
         let Some(size) = &def.size else { return Ok(()) };
-        if fold(self.checked, size).is_some() {
+        if constant.is_some() {
             // The checker made a constant size equal to the fields.
             return Ok(());
         }
@@ -279,6 +300,13 @@ impl<'a> Planner<'a> {
             Ok(_) => plan.size = Size::Computed(size),
             Err(_) if reads_root(self.checked, size, 0) => plan.size = Size::Stride,
             Err(e) => return Err(e),
+        }
+        if fill.is_some() && !matches!(plan.size, Size::Stride) {
+            return Err(Self::unsupported(
+                def,
+                "an array filling a struct whose size is not read from the image",
+                size.span,
+            ));
         }
         if plan.members.iter().any(|m| matches!(m.kind, Kind::VarArray { .. }))
             && !matches!(plan.size, Size::Computed(_))
@@ -316,6 +344,9 @@ impl<'a> Planner<'a> {
         match &ty.kind {
             TypeKind::Int { width, endian, sub } => Ok(Kind::Int { width: *width, endian: endian_of(*endian), sub }),
             TypeKind::Array { elem, len } => {
+                if let (TypeKind::Named(target), Length::Fill(_)) = (&elem.kind, len) {
+                    return self.fill(def, &target.name, ty.span);
+                }
                 let TypeKind::Int { width, endian, sub } = &elem.kind else {
                     return Err(Self::unsupported(def, "an array of structs or unions", ty.span));
                 };
@@ -386,6 +417,43 @@ impl<'a> Planner<'a> {
                 Ok(Kind::Select { selector, arms: planned, size })
             }
         }
+    }
+}
+
+impl<'a> Planner<'a> {
+    /// `[elem; ..]`: each element must know its own size — fixed, or a
+    /// plain stored field of its own (`size rec_len`).
+    fn fill(&mut self, def: &'a StructDef, elem: &'a str, span: Span) -> Result<Kind<'a>, Unsupported> {
+        let inner = self.plan(elem).map_err(|e| {
+            Self::unsupported(def, format!("an array of `{elem}`, which is not generated ({})", e.what), span)
+        })?;
+        let has_var = inner.members.iter().any(|m| matches!(m.kind, Kind::VarArray { .. } | Kind::Fill { .. }));
+        let size_field =
+            match inner.size {
+                Size::Fields if !has_var && inner.fixed_len > 0 => None,
+                Size::Computed(Expr { kind: ExprKind::Name(f), .. })
+                    if inner.fixed_len > 0
+                        && inner.members.iter().any(|m| {
+                            m.name == f
+                                && m.magic.is_none()
+                                && !inner.derived.contains(m.name)
+                                && matches!(m.kind, Kind::Int { sub: SubFields::None, .. })
+                        }) =>
+                {
+                    inner.members.iter().find_map(|m| match m.kind {
+                        Kind::Int { width, .. } if m.name == f => Some((m.name, width)),
+                        _ => None,
+                    })
+                }
+                _ => return Err(Self::unsupported(
+                    def,
+                    format!(
+                        "an array filling its struct with `{elem}`, whose size is neither fixed nor one of its fields"
+                    ),
+                    span,
+                )),
+            };
+        Ok(Kind::Fill { elem: inner.name, size_field })
     }
 }
 

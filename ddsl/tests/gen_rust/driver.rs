@@ -120,7 +120,48 @@ fn image(path: &str) {
         at += usize::from(entry.rec_len);
         k += 1;
     }
+    dir_block(get(&image, block, block_size), k);
     println!("written {written}");
+}
+
+/// The whole root directory block through `DirBlock` (`[DirEntry; ..]`):
+/// the same entries, a round trip, and `rec_len` tiling computed on encode.
+fn dir_block(bytes: &[u8], count: usize) {
+    let dir = DirBlock::decode(bytes).unwrap_or_else(|e| panic!("root directory block: {e}"));
+    assert_eq!(dir.entries.len(), count);
+    let mut at = 0;
+    for entry in &dir.entries {
+        assert_eq!(&DirEntry::decode(&bytes[at..]).expect("entry"), entry);
+        at += usize::from(entry.rec_len);
+    }
+    round_trip!(DirBlock, &dir, bytes, "root directory block");
+    // Drop the last entry and add one: its rec_len, and the one before it,
+    // are whatever the caller says, except the last one's, which is
+    // computed to reach the end of the block exactly.
+    let mut edited = dir.clone();
+    let last = edited.entries.pop().expect("entries");
+    let before = edited.entries.len();
+    let mut out = vec![0u8; bytes.len()];
+    edited.encode(&mut out).expect("shorter directory");
+    let back = DirBlock::decode(&out).expect("tiled");
+    let sum: usize = back.entries.iter().map(|e| usize::from(e.rec_len)).sum();
+    assert_eq!(sum, bytes.len(), "entries tile the block");
+    assert_eq!(back.entries.len(), before);
+    if let Some(prev) = edited.entries.last_mut() {
+        prev.rec_len = ((8 + prev.name.len() + 3) / 4 * 4) as u16; // shrink it ...
+    }
+    edited.entries.push(DirEntry { rec_len: 0, ..last }); // ... and add one after it
+    edited.encode(&mut out).expect("one more entry");
+    let back = DirBlock::decode(&out).expect("tiled");
+    assert_eq!(back.entries.len(), before + 1);
+    assert_eq!(back.entries.iter().map(|e| usize::from(e.rec_len)).sum::<usize>(), bytes.len());
+    // Entries that overrun the block, or none at all, are errors.
+    let mut long = dir.clone();
+    long.entries[0].rec_len = bytes.len() as u16;
+    let err = long.encode(&mut out).expect_err("overrun");
+    assert!(err.to_string().starts_with("entries[1] (byte "), "{err}");
+    let err = DirBlock { entries: Vec::new() }.encode(&mut out).expect_err("nothing to tile with");
+    assert_eq!(err.to_string(), format!("entries (byte 0): the entries cover 0 of the {} bytes", bytes.len()));
 }
 
 /// Random bytes made to satisfy magic numbers, feature gates and asserts.
@@ -161,6 +202,10 @@ fn random(path: &str) {
         let _ = BlockMap::decode(bytes);
         let _ = DirMap::decode(bytes);
         let _ = DirEntry::decode(bytes).map(|v| v.fields());
+        if let Ok(dir) = DirBlock::decode(bytes) {
+            // Whatever decodes re-encodes into the same bytes.
+            round_trip!(DirBlock, &dir, bytes, "random directory block");
+        }
         if let Ok(v) = InodeView::new(bytes) {
             let _ = (v.i_block_arm(), v.i_mode_kind(), v.i_osd2(), v.i_block_bytes());
         }

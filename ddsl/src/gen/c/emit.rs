@@ -209,6 +209,7 @@ impl Gen<'_, '_> {
             }
             Kind::Struct { name: inner, .. } => format!("{inner} {name};"),
             Kind::Select { .. } => format!("{ty} {name};"),
+            Kind::Fill { .. } => unreachable!("bug: filling arrays are not planned for C"),
         }
     }
 
@@ -424,6 +425,7 @@ impl Gen<'_, '_> {
                 w!(c, "{ind}}}");
             }
             Kind::VarArray { .. } => unreachable!("bug: a variable array is only a struct's last field"),
+            Kind::Fill { .. } => unreachable!("bug: filling arrays are not planned for C"),
         }
     }
 

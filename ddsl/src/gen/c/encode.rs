@@ -126,6 +126,7 @@ impl Gen<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     fn encode_kind(&self, c: &mut String, kind: &Kind<'_>, value: &str, at: &str, path: &str, ty: &str, ind: &str) {
         match kind {
+            Kind::Fill { .. } => unreachable!("bug: filling arrays are not planned for C"),
             Kind::Int { width, endian, .. } => {
                 w!(c, "{ind}ddsl_wr(bytes + {at}, {}, {}, {value});", width.bytes(), big(*endian))
             }
@@ -192,6 +193,7 @@ impl Gen<'_, '_> {
             }
             Kind::Array { len, .. } => list(c, &len.to_string()),
             Kind::VarArray { .. } => list(c, &format!("{value}_count")),
+            Kind::Fill { .. } => unreachable!("bug: filling arrays are not planned for C"),
             Kind::Struct { name, .. } => {
                 w!(c, "{ind}snprintf(sub, sizeof sub, \"%s{path}.\", prefix);");
                 w!(c, "{ind}{name}_print(&{value}, out, sub);");

@@ -120,6 +120,7 @@ impl StructGen<'_, '_> {
             Kind::Int { width, .. } => int_ty(*width).to_string(),
             Kind::Array { width, len, .. } => format!("[{}; {len}]", int_ty(*width)),
             Kind::VarArray { width, .. } => format!("Vec<{}>", int_ty(*width)),
+            Kind::Fill { elem, .. } => format!("Vec<{elem}>"),
             Kind::Struct { name, .. } => name.to_string(),
             Kind::Select { .. } => enum_name.to_string(),
         }
@@ -290,6 +291,10 @@ impl StructGen<'_, '_> {
                     }
                     var_end = "(n as u64)".to_string();
                 }
+                Kind::Fill { elem, size_field } => {
+                    self.decode_fill(out, m.name, m.offset, elem, *size_field);
+                    var_end = "((at - start) as u64)".to_string();
+                }
                 other => {
                     let value = self.decode_kind(other, m.offset, &fpath, &format!("{name}{}", camel(m.name)));
                     w!(out, "        let f_{} = {value};", m.name);
@@ -362,6 +367,7 @@ impl StructGen<'_, '_> {
     fn decode_kind(&self, kind: &Kind<'_>, off: u64, fpath: &str, enum_name: &str) -> String {
         let at = &format!("base + {off}");
         match kind {
+            Kind::Fill { .. } => unreachable!("bug: a filling array is decoded as the last field"),
             Kind::Int { width, endian, .. } => read_int(*width, *endian, "b", &off.to_string()),
             Kind::Array { width: Width::U8, len, .. } => format!("rd::<{len}>(b, {off}).unwrap_or([0u8; {len}])"),
             Kind::Array { width, endian, len } => {
@@ -441,6 +447,10 @@ impl StructGen<'_, '_> {
                     w!(out, "            return Err(EncodeError::new({at}, {fpath}, EncodeErrorKind::LengthMismatch {{ expected: want, found: self.{}.len() as u64 }}));", ident(m.name));
                     w!(out, "        }}");
                     var_end = format!("(self.{}.len() as u64).saturating_mul({})", ident(m.name), width.bytes());
+                }
+                Kind::Fill { .. } => {
+                    // The elements tile the rest of the buffer (checked as they are written).
+                    var_end = format!("(bytes.len().saturating_sub(base + {}) as u64)", m.offset);
                 }
                 _ => {}
             }
@@ -522,6 +532,7 @@ impl StructGen<'_, '_> {
     /// A Rust statement writing `value` as `kind` at byte `at`.
     fn encode_kind(&self, kind: &Kind<'_>, value: &str, at: &str, fpath: &str, enum_name: &str) -> String {
         match kind {
+            Kind::Fill { elem, size_field } => encode_fill(value, at, fpath, elem, *size_field),
             Kind::Int { endian, .. } => format!("wr(bytes, {at}, &{value}.{}());", endian_fn(*endian, "to")),
             Kind::Array { width: Width::U8, .. } | Kind::VarArray { width: Width::U8, .. } => {
                 format!("wr(bytes, {at}, &{value}[..]);")
@@ -577,6 +588,9 @@ impl StructGen<'_, '_> {
     fn fields_kind(&self, kind: &Kind<'_>, value: &str, path: &str, enum_name: &str) -> String {
         let at = format!("join(path, \"{path}\")");
         match kind {
+            Kind::Fill { .. } => format!(
+                "for (i, e) in {value}.iter().enumerate() {{ e.push_fields(&join(path, &format!(\"{path}[{{i}}]\")), out); }}"
+            ),
             Kind::Int { .. } => format!("out.push(({at}, FieldValue::Int(u64::from({value}))));"),
             Kind::Array { width: Width::U8, .. } | Kind::VarArray { width: Width::U8, .. } => {
                 format!("out.push(({at}, FieldValue::Bytes({value}.to_vec())));")
@@ -597,6 +611,53 @@ impl StructGen<'_, '_> {
             }
         }
     }
+}
+
+impl StructGen<'_, '_> {
+    /// Decodes the elements of `[elem; ..]` from byte `off` to the end of
+    /// the slice; each reports its own faults (an element running past the
+    /// end is out of bounds), so the loop ends exactly at the end.
+    fn decode_fill(&self, out: &mut String, name: &str, off: u64, elem: &str, size_field: Option<(&str, Width)>) {
+        let size = match size_field {
+            Some((f, _)) => format!("usize::try_from(e.{}).unwrap_or(usize::MAX)", ident(f)),
+            None => format!("{elem}::FIXED_LEN"),
+        };
+        w!(out, "        let start = base + {off};");
+        w!(out, "        let mut at = start;");
+        w!(out, "        let mut f_{name}: Vec<{elem}> = Vec::new();");
+        w!(out, "        while at < bytes.len() {{");
+        w!(out, "            let i = f_{name}.len();");
+        w!(out, "            let e = {elem}::decode_at(bytes, at, \"\").map_err(|e| e.within(path, &format!(\"{name}[{{i}}]\")))?;");
+        w!(out, "            at = at.saturating_add({size});");
+        w!(out, "            f_{name}.push(e);");
+        w!(out, "        }}");
+    }
+}
+
+/// Writes the elements of `[elem; ..]` from `at` to the end of the buffer.
+/// The last element's size field is computed to reach the end exactly (as
+/// ext2 stretches a block's last `rec_len`); elements that do not tile the
+/// buffer are an error.
+fn encode_fill(value: &str, at: &str, fpath: &str, elem: &str, size_field: Option<(&str, Width)>) -> String {
+    let field = fpath.trim_start_matches("&join(path, ").trim_end_matches(')').trim_matches('"');
+    let mut s = format!("{{ let start = {at}; let mut at = start; let n = {value}.len(); ");
+    s.push_str(&format!("for (i, e) in {value}.iter().enumerate() {{ "));
+    let within = format!("map_err(|e| e.within(path, &format!(\"{field}[{{i}}]\")))?");
+    match size_field {
+        Some((f, width)) => {
+            let ty = int_ty(width);
+            s.push_str(&format!(
+                "let size = if i + 1 == n {{ let rest = bytes.len().saturating_sub(at); let mut last = e.clone();                  last.{f} = {ty}::try_from(rest).map_err(|_| EncodeError::new(at, &join(path, &format!(\"{field}[{{i}}].{f}\")),                  EncodeErrorKind::ValueTooLarge {{ value: rest as u64, max: u64::from({ty}::MAX) }}))?;                  last.encode_at(bytes, at, \"\").{within}; rest }} else {{ e.encode_at(bytes, at, \"\").{within};                  usize::try_from(e.{f}).unwrap_or(usize::MAX) }}; ",
+                f = ident(f)
+            ));
+        }
+        None => s.push_str(&format!("e.encode_at(bytes, at, \"\").{within}; let size = {elem}::FIXED_LEN; ")),
+    }
+    s.push_str("at = at.saturating_add(size); } ");
+    s.push_str(&format!(
+        "if at != bytes.len() {{ return Err(EncodeError::new(start, {fpath}, EncodeErrorKind::NotTiled {{ covered: at.saturating_sub(start) as u64, size: bytes.len().saturating_sub(start) as u64 }})); }} }}"
+    ));
+    s
 }
 
 /// Types and helpers every generated module starts with.

@@ -93,6 +93,12 @@ impl StructGen<'_, '_> {
                     w!(out, "        Ok(self.bytes.get({at}..{at} + n).unwrap_or_default())");
                     w!(out, "    }}");
                 }
+                Kind::Fill { .. } => {
+                    w!(out, "    /// The bytes the elements of `{}` tile.", m.name);
+                    w!(out, "    pub fn {}_bytes(&self) -> &'a [u8] {{", m.name);
+                    w!(out, "        self.bytes.get({off}..).unwrap_or_default()");
+                    w!(out, "    }}");
+                }
                 Kind::Struct { name: inner, .. } => {
                     w!(out, "    pub fn {f}(&self) -> {inner}View<'a> {{");
                     w!(out, "        {inner}View {{ bytes: self.bytes.get({off}..).unwrap_or_default() }}");
@@ -187,6 +193,11 @@ impl StructGen<'_, '_> {
                     w!(out, "    pub fn {}_mut(&mut self) -> Result<&mut [u8], DecodeError> {{", m.name);
                     w!(out, "        let n = self.as_view().{f}()?.len();");
                     w!(out, "        Ok(self.bytes.get_mut({off}..{off} + n).unwrap_or_default())");
+                    w!(out, "    }}");
+                }
+                Kind::Fill { .. } => {
+                    w!(out, "    pub fn {}_bytes_mut(&mut self) -> &mut [u8] {{", m.name);
+                    w!(out, "        self.bytes.get_mut({off}..).unwrap_or_default()");
                     w!(out, "    }}");
                 }
                 Kind::Struct { name: inner, .. } => {
