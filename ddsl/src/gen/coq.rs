@@ -107,7 +107,7 @@ fn structure(plan: &Fixed, names: &BTreeMap<String, String>, out: &mut String) {
         _ => format!("({})", types.join(" * ")),
     };
     let _ = writeln!(out, "Definition {name} : Type := {ty}.\n");
-    let bind = if fields.len() == 1 { format!("let f1 := r in") } else { format!("let '{tuple} := r in") };
+    let bind = if fields.len() == 1 { "let f1 := r in".to_owned() } else { format!("let '{tuple} := r in") };
     let bind = if fields.is_empty() { "let _ := r in".to_owned() } else { bind };
     let mut conditions = Vec::new();
     let mut puts = String::from("rest");
@@ -151,7 +151,7 @@ fn structure(plan: &Fixed, names: &BTreeMap<String, String>, out: &mut String) {
             Part::Pad(len) => (format!("get_pad {len} bs"), "rewrite get_put_pad".to_owned()),
         };
         let pattern = if part.field().is_some() { format!("Some ({var}, bs)") } else { "Some bs".to_owned() };
-        let _ = write!(takes, "  match {take} with None => None | {pattern} =>\n");
+        let _ = writeln!(takes, "  match {take} with None => None | {pattern} =>");
         steps.push(format!("  {step}. cbv beta iota zeta."));
         if part.field().is_some() {
             index += 1;
