@@ -45,6 +45,7 @@ bench: deps
 	$(CARGO) bench -p cdsl --bench parse
 	$(CARGO) bench -p cdsl --bench typecheck
 	$(CARGO) bench -p cdsl --bench engines
+	$(CARGO) bench -p cdsl --bench backends
 	$(CARGO) bench -p ddsl-bench --bench decode
 	$(MAKE) bench-fs
 
