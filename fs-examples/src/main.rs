@@ -334,10 +334,14 @@ fn umount(mountpoint: &Path, timeout: Duration) -> Result<(), Fail> {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+    // The daemon writes its result, then removes its pid file: a pid file
+    // left without a result is a daemon that died before syncing.
+    let died = pid_file.exists();
+    let _ = std::fs::remove_file(&pid_file);
     match std::fs::read_to_string(&result_file) {
         Ok(r) if r.trim() == "ok" => Ok(()),
         Ok(r) => Err(fail(format!("the daemon for {} failed: {}", path.display(), r.trim()))),
-        Err(_) if pid.is_some() => Err(fail(format!("the daemon for {} exited without syncing", path.display()))),
+        Err(_) if died => Err(fail(format!("the daemon for {} exited without syncing the image", path.display()))),
         Err(_) => Ok(()),
     }
 }

@@ -139,7 +139,7 @@ impl Mount {
 
 impl Drop for Mount {
     fn drop(&mut self) {
-        if self.mounted {
+        if self.mounted && mounted(&self.mnt) {
             let _ = Command::new("fusermount3").arg("-uz").arg(&self.mnt).status();
             let start = Instant::now();
             while mounted(&self.mnt) && start.elapsed() < Duration::from_secs(5) {
@@ -576,4 +576,67 @@ fn cli_errors_are_clear() {
         .lines()
         .any(|l| l.starts_with("Block size:") && l.ends_with(" 4096")));
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// `-o ro`: reads work, every change is refused with EROFS, and the image
+/// is left byte for byte as it was.
+#[test]
+fn read_only_mounts_change_nothing() {
+    on_every_target("ro", |m, target| {
+        fs::create_dir(m.path("d")).unwrap();
+        fs::write(m.path("d/f"), b"kept").unwrap();
+        let engine = match target {
+            Target::Model => "model",
+            Target::Ext2 { engine, .. } => engine,
+        };
+        cdslfs(&["umount".as_ref(), m.mnt.as_os_str()]);
+        let before = m.image.as_ref().map(|i| fs::read(i).unwrap());
+        let image = m.image.clone().unwrap_or_else(|| m.dir.join("no-image"));
+        let args = ["mount".as_ref(), image.as_os_str(), m.mnt.as_os_str(), "--engine".as_ref(), engine.as_ref()];
+        cdslfs(&[&args[..], &["-o".as_ref(), "ro".as_ref()]].concat());
+        if m.image.is_some() {
+            assert_eq!(fs::read(m.path("d/f")).unwrap(), b"kept");
+        }
+        assert_eq!(errno(fs::write(m.path("new"), b"x")), libc::EROFS);
+        assert_eq!(errno(fs::create_dir(m.path("e"))), libc::EROFS);
+        if m.image.is_some() {
+            assert_eq!(errno(OpenOptions::new().write(true).open(m.path("d/f"))), libc::EROFS);
+            assert_eq!(errno(fs::remove_file(m.path("d/f"))), libc::EROFS);
+            assert_eq!(errno(fs::rename(m.path("d/f"), m.path("g"))), libc::EROFS);
+        }
+        cdslfs(&["umount".as_ref(), m.mnt.as_os_str()]);
+        if let (Some(image), Some(before)) = (&m.image, before) {
+            assert!(fs::read(image).unwrap() == before, "a read-only mount wrote to the image");
+        }
+        cdslfs(&args);
+    });
+}
+
+/// A daemon killed before it could sync: `cdslfs umount` clears the dead
+/// mount and says the image was not synced.
+#[test]
+fn umount_reports_a_daemon_that_died() {
+    let Ok(m) = Mount::new(Target::Model, "killed").map_err(|why| eprintln!("skipped: killed daemon: {why}")) else {
+        return;
+    };
+    let mnt = m.mnt.to_string_lossy().into_owned();
+    let daemon = fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            args.contains(&mnt.as_bytes()) && args.contains(&&b"--daemon"[..])
+        })
+        .expect("the daemon's process");
+    assert!(Command::new("kill").args(["-KILL", &daemon.to_string()]).status().unwrap().success());
+    let start = Instant::now();
+    while Path::new(&format!("/proc/{daemon}/cmdline")).exists() && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = Command::new(CDSLFS).arg("umount").arg(&m.mnt).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("without syncing"), "{err}");
+    assert!(!mounted(&m.mnt), "the dead mount is gone");
 }
