@@ -4,7 +4,7 @@ CARGO ?= cargo
 CDSL := target/release/cdsl
 EXAMPLES := $(sort $(wildcard fs-examples/cdsl/*.cdsl))
 
-.PHONY: all deps build run test lint fuzz soak bench bench-fs
+.PHONY: all deps build run test lint fuzz soak bench bench-fs proofs
 
 all: build
 
@@ -53,3 +53,11 @@ bench: deps
 # 256 MiB written and read, 5,000 small files, a source tree untarred.
 bench-fs: deps
 	$(CARGO) bench -p fs-examples --bench fs
+
+# The ext2 example's Isabelle theories (shallow embedding, obligations,
+# layout round trips) and their obligation count; `isabelle build` where
+# Isabelle is installed, else coqc on the Coq mirror and the structural
+# check of the Isabelle text (scripts/proofs.sh, docs/proofs.md).
+proofs: deps
+	$(CARGO) build --release -p cdsl -p ddsl
+	@scripts/proofs.sh $(CDSL) target/release/ddsl target/release/cdsl-thycheck
