@@ -164,6 +164,10 @@ fn fresh_model_is_a_fresh_mke2fs_image() {
         assert_eq!(lf.blocks, lf_blocks * bs as u64 / 512);
         let names: Vec<_> = m.readdir(ROOT, 0, 100).unwrap().into_iter().map(|e| e.name).collect();
         assert_eq!(names, [&b"."[..], b"..", b"lost+found"]);
+        let t = Time { secs: 1_234, nsecs: 0 };
+        let mut m = m.with_fresh_times(t);
+        let lf = m.getattr(LOST_FOUND).unwrap();
+        assert_eq!([lf.atime, lf.mtime, lf.ctime, m.getattr(ROOT).unwrap().mtime], [t; 4]);
     }
 }
 
