@@ -88,7 +88,7 @@ pub fn check(layout: Layout) -> (Checked, Vec<LayoutError>) {
             Item::Space(s) => {
                 spaces.entry(s.name.name.clone()).or_insert(index);
             }
-            Item::Reserve(_) | Item::Bitmap(_) | Item::Links(_) => {}
+            Item::Reserve(_) | Item::Bitmap(_) | Item::Links(_) | Item::Free(_) => {}
             Item::Struct(s) => {
                 structs.entry(s.name.name.clone()).or_insert(index);
             }
@@ -189,6 +189,7 @@ impl<'a> Checker<'a> {
                 Item::Reserve(r) => self.check_reserve(r, scope),
                 Item::Bitmap(b) => self.check_bitmap(b, scope),
                 Item::Links(l) => self.check_links(l, scope),
+                Item::Free(f) => self.check_free(f, scope),
             }
         }
     }
@@ -214,7 +215,7 @@ impl<'a> Checker<'a> {
                         self.spaces.insert(&s.name.name, s.name.span);
                     }
                 },
-                Item::Reserve(_) | Item::Bitmap(_) | Item::Links(_) => {}
+                Item::Reserve(_) | Item::Bitmap(_) | Item::Links(_) | Item::Free(_) => {}
                 Item::Struct(s) => match self.structs.get(s.name.name.as_str()) {
                     Some(first) => {
                         let first = first.name.span;

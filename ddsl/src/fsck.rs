@@ -7,7 +7,8 @@
 //! targets beyond the image, entries that do not tile their block, ...);
 //! claims outside their `space`; units owned twice (`owns` pointers and
 //! `reserve` items); `bitmap`s that disagree with what is used (owned or
-//! referred to); `links` fields that disagree with the number of `refs`
+//! referred to); `free` summary counters that disagree with the units
+//! nothing uses; `links` fields that disagree with the number of `refs`
 //! pointers. Work is bounded: the walk by a node budget, the unit checks by
 //! [`MAX_UNITS`]; running out is itself reported, never a hang.
 
@@ -94,6 +95,7 @@ pub fn fsck_with_budget(layout: &Checked, image: &[u8], max_nodes: usize, budget
     fsck.reserves();
     fsck.owners();
     fsck.bitmaps();
+    fsck.frees();
     fsck.links();
     if fsck.out_of_work {
         let message = "out of work (units or decoding budget); the rest is not checked".to_owned();
@@ -102,6 +104,45 @@ pub fn fsck_with_budget(layout: &Checked, image: &[u8], max_nodes: usize, budget
     fsck.decoder.truncate_faults(faults);
     let violations = fsck.violations;
     Report { walk, violations }
+}
+
+/// The path and byte offset of the field a `free` value reads, when it is
+/// `root.field` or `root[i].field` (the offset from the field's `@`
+/// annotation, else the struct's own).
+fn locate(
+    layout: &Checked,
+    decoder: &Decoder<'_>,
+    roots: &[crate::decode::RootValue],
+    expr: &Expr,
+    var: Option<(&str, u64)>,
+) -> Option<(String, u64)> {
+    use crate::decode::Value;
+    let ExprKind::Member(base, field) = &expr.kind else { return None };
+    let root_named = |name: &str| roots.iter().find(|r| r.name == name);
+    let (name, s) = match &base.kind {
+        ExprKind::Name(root) => match &root_named(root)?.value {
+            Value::Struct(s) => (root.clone(), s),
+            _ => return None,
+        },
+        ExprKind::Index(array, index) => {
+            let ExprKind::Name(root) = &array.kind else { return None };
+            let i = decoder.eval_global(index, var, None).ok()?;
+            match &root_named(root)?.value {
+                Value::Array(items) => match items.get(usize::try_from(i).ok()?)? {
+                    Value::Struct(s) => (format!("{root}[{i}]"), s),
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let def = layout.struct_def(&s.name)?;
+    let offset = def.members.iter().find_map(|m| match m {
+        Member::Field(f) if f.name.name == field.name => Some(f.offset.map_or(0, |(o, _)| o)),
+        _ => None,
+    })?;
+    Some((format!("{name}.{}", field.name), s.offset.saturating_add(offset)))
 }
 
 impl<'a> Fsck<'_, 'a> {
@@ -294,6 +335,43 @@ impl<'a> Fsck<'_, 'a> {
             }
         }
         self.violations.extend(found);
+    }
+
+    /// Summary counters: each `free` value against the units nothing uses.
+    fn frees(&mut self) {
+        let mut roots = None;
+        for item in self.items() {
+            let Item::Free(def) = item else { continue };
+            let space = def.space.name.as_str();
+            let Some((from, to)) = self.spaces.get(space).map(|(f, t, _)| (*f, *t)) else { continue };
+            for var in self.each(def.each.as_ref(), &format!("free {space}")) {
+                let path = match var {
+                    Some((name, v)) => format!("free {space} ({name} = {v})"),
+                    None => format!("free {space}"),
+                };
+                let Some(value) = self.eval(&def.value, var, None, &path) else { continue };
+                let (lo, hi) = match &def.range {
+                    None => (from, to),
+                    Some((first, count)) => {
+                        let (Some(first), Some(count)) =
+                            (self.eval(first, var, None, &path), self.eval(count, var, None, &path))
+                        else {
+                            continue;
+                        };
+                        (first.max(from), first.saturating_add(count).min(to))
+                    }
+                };
+                let hi = hi.max(lo);
+                let used = self.spaces.get(space).map_or(0, |(_, _, usage)| usage.range(lo..hi).count() as u64);
+                let free = hi - lo - used.min(hi - lo);
+                if value != free {
+                    let roots = roots.get_or_insert_with(|| self.decoder.decode_roots());
+                    let (at_path, at) = locate(self.layout, self.decoder, roots, &def.value, var).unwrap_or((path, 0));
+                    let message = format!("is {value}, but {free} of {space}#{lo}..{hi} are free");
+                    self.violations.push(Violation { path: at_path, offset: at, message });
+                }
+            }
+        }
     }
 
     fn links(&mut self) {

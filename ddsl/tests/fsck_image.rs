@@ -3,7 +3,8 @@
 //! file with indirect blocks, a subdirectory, fast and slow symlinks) are
 //! clean for both `e2fsck -fn` and `ddsl fsck`; each targeted corruption
 //! (made with `debugfs -w` or by patching bytes) makes both complain, and
-//! `ddsl fsck` names the broken structure by its path. Skipped, with a
+//! `ddsl fsck` names the broken structure by its path (summary counters at
+//! their field). Skipped, with a
 //! printed reason, where e2fsprogs is not installed.
 
 use std::path::{Path, PathBuf};
@@ -175,13 +176,36 @@ fn pointer_past_the_end(image: &Path, _: u64) -> Vec<String> {
     vec![format!("inodes[{}].i_block.file.direct[0] ", small - 1), "points to blocks#99999, outside blocks ".to_owned()]
 }
 
+fn group_free_count(image: &Path, _: u64) -> Vec<String> {
+    debugfs(image, "set_bg 0 free_inodes_count 3", true);
+    vec!["gdt[0].bg_free_inodes_count (byte ".to_owned(), "): is 3, but ".to_owned(), " of inodes#1..".to_owned()]
+}
+
 const CASES: &[Case] = &[
     Case { name: "freed", corrupt: freed_block },
     Case { name: "double", corrupt: double_owner },
     Case { name: "links", corrupt: link_count },
     Case { name: "reclen", corrupt: broken_rec_len },
     Case { name: "past", corrupt: pointer_past_the_end },
+    Case { name: "groupfree", corrupt: group_free_count },
 ];
+
+/// e2fsck recomputes the superblock's free counts without complaint (they
+/// may lag behind the groups'); `ddsl fsck` holds them to the layout's
+/// `free` items like any other counter.
+#[test]
+fn a_wrong_superblock_free_count_is_reported_at_its_field() {
+    if !tools_present() {
+        return;
+    }
+    let image = image(1024, "sbfree");
+    debugfs(&image, "ssv free_blocks_count 7", true);
+    let (code, stdout) = fsck(&image);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("sb.s_free_blocks_count (byte 1036): is 7, but "), "{stdout}");
+    assert!(stdout.trim_end().ends_with(" of blocks#1..8192 are free"), "{stdout}");
+}
 
 #[test]
 fn each_corruption_is_found_by_e2fsck_and_by_ddsl_fsck_at_its_path() {

@@ -59,6 +59,17 @@ impl<'a> Checker<'a> {
         self.expect_num(&def.at, scope);
     }
 
+    pub(super) fn check_free(&mut self, def: &'a FreeDef, scope: Scope<'a>) {
+        self.check_space_name(&def.space);
+        let scope = Self::invariant_scope(scope, def.each.as_ref());
+        self.check_each(def.each.as_ref(), scope);
+        self.expect_num(&def.value, scope);
+        if let Some((first, count)) = &def.range {
+            self.expect_num(first, scope);
+            self.expect_num(count, scope);
+        }
+    }
+
     pub(super) fn check_links(&mut self, def: &'a LinksDef, scope: Scope<'a>) {
         self.check_space_name(&def.space);
         match self.structs.get(def.ty.name.as_str()).copied() {

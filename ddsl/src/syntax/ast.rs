@@ -39,6 +39,11 @@ pub enum Item {
     /// `links inodes: Inode.i_links_count via inode when cond;` — the number
     /// of `refs` pointers to unit `it` equals that field of the struct at `via(it)`.
     Links(LinksDef),
+    /// `free blocks: sb.s_free_blocks_count;` or, per group, `free blocks:
+    /// gdt[g].bg_free_blocks_count in first count n for g in lo .. hi;` —
+    /// the value equals the number of units of the space (in the range)
+    /// that nothing uses.
+    Free(FreeDef),
 }
 
 /// `for g in lo .. hi`: the item holds for each `g` in the half-open range.
@@ -73,6 +78,16 @@ pub struct BitmapDef {
     pub first: Expr,
     pub count: Expr,
     pub at: Expr,
+    pub each: Option<ForEach>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FreeDef {
+    pub space: Ident,
+    pub value: Expr,
+    /// `in first count n`: only units `first .. first + n` are counted.
+    pub range: Option<(Expr, Expr)>,
     pub each: Option<ForEach>,
     pub span: Span,
 }

@@ -70,6 +70,8 @@ pub enum Token {
     Bitmap,
     #[token("links")]
     Links,
+    #[token("free")]
+    Free,
     #[token("owns")]
     Owns,
     #[token("refs")]
@@ -266,6 +268,7 @@ impl Token {
             Token::Reserve => "reserve",
             Token::Bitmap => "bitmap",
             Token::Links => "links",
+            Token::Free => "free",
             Token::Owns => "owns",
             Token::Refs => "refs",
             Token::Count => "count",
@@ -328,6 +331,7 @@ impl Token {
                 | Token::Reserve
                 | Token::Bitmap
                 | Token::Links
+                | Token::Free
         )
     }
 }
