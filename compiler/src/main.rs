@@ -104,7 +104,8 @@ enum Emit {
     Core,
     /// One safe Rust module (`<stem>.rs`), the native runtime included.
     Rust,
-    /// One C99 file (`<stem>.c`); with `-o DIR` the C runtime beside it.
+    /// One C99 file (`<stem>.c`); with `-o DIR` also its header (`<stem>.h`:
+    /// types, functions, abstract functions to define) and the C runtime.
     C,
     /// A Coq shallow embedding: `DIR/<Module>.v`, `DIR/CdslBase.v` and a
     /// `Makefile` (`make -C DIR` type-checks them); needs `-o DIR`.
@@ -281,6 +282,8 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
     if let Emit::Coq | Emit::Isabelle = emit {
         return build_prover(&file, &cdsl::core::lower::lower(&typed), emit, out);
     }
+    // Files written beside the output (with `-o DIR`).
+    let mut extra: Vec<(String, String)> = Vec::new();
     let (text, extension) = match emit {
         Emit::Coq | Emit::Isabelle => unreachable!("bug: handled above"),
         Emit::Core => (cdsl::core::print::program(&cdsl::core::lower::lower(&typed)), "core"),
@@ -303,11 +306,17 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
         Emit::C => {
             use cdsl::backend::c;
             let core = cdsl::core::lower::lower(&typed);
-            let options = c::Options { user_abstracts: true, ..c::Options::default() };
+            // Written to a directory, the types and declarations go to a
+            // header `<stem>.h` beside the unit, for the user's C.
+            let header = out.as_ref().map(|_| stem(&file));
+            let options = c::Options { user_abstracts: true, header, ..c::Options::default() };
             match c::generate(&core, Some(&sources), &options) {
                 Ok(output) => {
                     for warning in &output.warnings {
                         let _ = writeln!(std::io::stderr(), "warning: {warning}");
+                    }
+                    if let Some(header) = output.header {
+                        extra.push((format!("{}.h", stem(&file)), header));
                     }
                     (output.code, "c")
                 }
@@ -322,16 +331,14 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
         let _ = std::io::stdout().write_all(text.as_bytes());
         return ExitCode::SUCCESS;
     };
-    let stem = file.file_stem().map_or_else(|| "out".into(), |s| s.to_string_lossy().into_owned());
-    let path = dir.join(format!("{stem}.{extension}"));
+    let path = dir.join(format!("{}.{extension}", stem(&file)));
     // Generated C includes the C runtime, written beside it.
-    let runtime: &[(&str, &str)] = if extension == "c" {
-        &[("cdsl_runtime.h", cdsl::backend::c::RUNTIME_H), ("cdsl_runtime.c", cdsl::backend::c::RUNTIME_C)]
-    } else {
-        &[]
-    };
+    if extension == "c" {
+        extra.push(("cdsl_runtime.h".to_owned(), cdsl::backend::c::RUNTIME_H.to_owned()));
+        extra.push(("cdsl_runtime.c".to_owned(), cdsl::backend::c::RUNTIME_C.to_owned()));
+    }
     let written = std::fs::create_dir_all(&dir)
-        .and_then(|()| runtime.iter().try_for_each(|(name, text)| std::fs::write(dir.join(name), text)))
+        .and_then(|()| extra.iter().try_for_each(|(name, text)| std::fs::write(dir.join(name), text)))
         .and_then(|()| std::fs::write(&path, text));
     match written {
         Ok(()) => ExitCode::SUCCESS,
@@ -340,6 +347,11 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
             ExitCode::from(2)
         }
     }
+}
+
+/// The file name of `file` without its extension (`out` if it has none).
+fn stem(file: &std::path::Path) -> String {
+    file.file_stem().map_or_else(|| "out".into(), |s| s.to_string_lossy().into_owned())
 }
 
 /// `--emit coq|isabelle`: several files, so a directory is required.

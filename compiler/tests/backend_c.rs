@@ -11,9 +11,11 @@
 //! harness is shared (`common/differential.rs`). The programs that
 //! allocate run under valgrind (no invalid access, no leak: the entry
 //! releases its result), and the corpora under ASan and UBSan where `cc`
-//! supports them. `cdsl build --emit c -o DIR` writes a unit that compiles with
-//! the runtime beside it, and snapshots pin the generated code of two small
-//! programs. Without `cc` the compiling tests are skipped with a message.
+//! supports them. `cdsl build --emit c -o DIR` writes a unit and its header
+//! that compile with the runtime beside them, and user C that includes the
+//! header and defines the abstract functions links with them (the worked
+//! example of `docs/runtime.md`); snapshots pin the generated code of two
+//! small programs. Without `cc` the compiling tests are skipped with a message.
 
 #[path = "common/progen.rs"]
 mod progen;
@@ -36,7 +38,7 @@ use std::process::Command;
 
 /// Program `index` under the name prefix `p{index}_`, so that all share one unit.
 fn options(index: usize) -> Options {
-    Options { prefix: format!("p{index}_"), no_include: true, user_abstracts: false }
+    Options { prefix: format!("p{index}_"), no_include: true, ..Options::default() }
 }
 
 /// Programs per translation unit: the default run is two or three of them,
@@ -208,18 +210,24 @@ fn build_emit_c_writes_a_unit_that_compiles_with_the_runtime() {
         .expect("cdsl runs");
     assert!(status.success());
     let code = std::fs::read_to_string(dir.join("bitmap.c")).expect("bitmap.c written");
-    assert!(code.contains("#include \"cdsl_runtime.h\""), "no runtime include");
     assert!(code.contains("/* `main : (SysState, U32)") && code.contains("(bitmap.cdsl:"), "no source comments");
-    assert!(dir.join("cdsl_runtime.h").exists() && dir.join("cdsl_runtime.c").exists());
+    assert!(code.contains("#include \"bitmap.h\""), "no header include");
+    assert!(
+        dir.join("bitmap.h").exists() && dir.join("cdsl_runtime.h").exists() && dir.join("cdsl_runtime.c").exists()
+    );
+    // The unit, and a user file including the header twice (it has a guard).
+    std::fs::write(dir.join("twice.c"), "#include \"bitmap.h\"\n#include \"bitmap.h\"\n").expect("twice.c");
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
-    let compiled = Command::new(&cc)
-        .args(c::CFLAGS)
-        .args(["-O2", "-c", "-o"])
-        .arg(dir.join("bitmap.o"))
-        .arg(dir.join("bitmap.c"))
-        .output()
-        .expect("cc runs");
-    assert!(compiled.status.success(), "{}", String::from_utf8_lossy(&compiled.stderr));
+    for unit in ["bitmap", "twice"] {
+        let compiled = Command::new(&cc)
+            .args(c::CFLAGS)
+            .args(["-O2", "-c", "-o"])
+            .arg(dir.join(format!("{unit}.o")))
+            .arg(dir.join(format!("{unit}.c")))
+            .output()
+            .expect("cc runs");
+        assert!(compiled.status.success(), "{unit}.c: {}", String::from_utf8_lossy(&compiled.stderr));
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -249,14 +257,18 @@ fn build_emit_c_leaves_unimplemented_abstract_functions_to_the_user() {
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("define `buf_create` in your own C file"), "{stderr}");
-    let code = std::fs::read_to_string(dir.join("pass_abstract_functions.c")).expect("written");
-    // The user's file: the generated unit included, `struct Abs_Buf` and the
-    // three functions defined at the types the declarations give.
-    let (create_param, create_result) = declared_types(&code, "buf_create");
-    let (destroy_param, _) = declared_types(&code, "buf_destroy");
-    let (entry_param, _) = declared_types(&code, "with_buffer");
+    let header = std::fs::read_to_string(dir.join("pass_abstract_functions.h")).expect("header written");
+    let code = std::fs::read_to_string(dir.join("pass_abstract_functions.c")).expect("unit written");
+    assert!(code.contains("#include \"pass_abstract_functions.h\"") && !code.contains("struct Tup2_"), "{code}");
+    let user_part = header.split("/* The program's functions. */").next().expect("split");
+    assert!(user_part.contains(" buf_create(") && !user_part.contains(" with_buffer("), "{header}");
+    // The user's file: the generated header included, `struct Abs_Buf` and
+    // the three functions defined at the types the declarations give.
+    let (create_param, create_result) = declared_types(&header, "buf_create");
+    let (destroy_param, _) = declared_types(&header, "buf_destroy");
+    let (entry_param, _) = declared_types(&header, "with_buffer");
     let user = format!(
-        "#include <stdio.h>\n#include <stdlib.h>\n#include \"pass_abstract_functions.c\"\n\nstruct Abs_Buf {{ uint32_t \
+        "#include <stdio.h>\n#include <stdlib.h>\n#include \"pass_abstract_functions.h\"\n\nstruct Abs_Buf {{ uint32_t \
          len; }};\n\n{create_result} buf_create({create_param} arg) {{\n    {create_result} r;\n    struct Abs_Buf *b = \
          malloc(sizeof *b);\n    b->len = arg.p1;\n    r.tag = {create_result}_Success;\n    r.u.Success.p0 = arg.p0;\n    \
          r.u.Success.p1 = b;\n    return r;\n}}\n\ncdsl_SysState buf_destroy({destroy_param} arg) {{\n    \
@@ -272,6 +284,7 @@ fn build_emit_c_leaves_unimplemented_abstract_functions_to_the_user() {
         .arg("-o")
         .arg(&binary)
         .arg(dir.join("user.c"))
+        .arg(dir.join("pass_abstract_functions.c"))
         .arg(dir.join("cdsl_runtime.c"))
         .output()
         .expect("cc runs");
