@@ -3,7 +3,7 @@
 //! Exit status: 0 when everything is accepted (`check`), decodes without
 //! faults (`dump`, `walk`) or is clean (`fsck`); 1 when diagnostics, faults
 //! or violations were reported; 2 on usage or I/O errors and for the
-//! generators not implemented yet (`gen --emit cdsl|isabelle`).
+//! generator not implemented yet (`gen --emit cdsl`).
 #![forbid(unsafe_code)]
 
 use cdsl::diagnostics::{self, Colour, Diagnostic};
@@ -43,7 +43,10 @@ enum Command {
     /// (owned structs with decode/encode, zero-copy views), `--emit c`
     /// writes `<stem>.h` and `<stem>.c`. Structs the generator cannot
     /// express yet are left out with an "unsupported" warning each (an error
-    /// with `--strict`). CDSL and Isabelle are not implemented yet (exit 2).
+    /// with `--strict`). `--emit isabelle` writes `<Stem>_Layout.thy` and a
+    /// `ROOT` (records, encode/decode, round-trip lemma stubs for the
+    /// fixed-layout structs), `--emit coq` their Coq mirror with the round
+    /// trips proved (`make -C DIR`). CDSL is not implemented yet (exit 2).
     Gen {
         spec: PathBuf,
         #[arg(long, value_enum)]
