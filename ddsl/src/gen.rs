@@ -1,5 +1,7 @@
-//! Generators: code from a checked layout. Only Rust is written so far
-//! ([`rust`]); C, CDSL bindings and Isabelle are still to come (issue #5).
+//! Generators: code from a checked layout — [`rust`] and [`c`] (decoders,
+//! encoders, views), [`isabelle`] and [`coq`] (records and round-trip
+//! lemmas for the fixed-layout structs [`fixed`] plans; proved in Coq).
+//! CDSL bindings are still to come (issue #5).
 
 pub mod c;
 pub mod coq;
