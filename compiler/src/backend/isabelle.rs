@@ -154,7 +154,13 @@ pub fn generate(program: &Program, module: &str) -> Result<Output, IsabelleError
         obligations::theory(&generator, program, &order, &thy("Obligations"), &thy("Shallow"))?;
     let theories = vec![(thy("Types"), types_thy), (thy("Shallow"), shallow), (thy("Obligations"), obligations_thy)];
     let names: Vec<String> = theories.iter().map(|(n, _)| n.clone()).collect();
-    Ok(Output { module: module.to_owned(), root: root(module, &names), theories, names: functions, obligations: count })
+    Ok(Output {
+        module: module.to_owned(),
+        root: root(&format!("Cdsl_{module}"), &names),
+        theories,
+        names: functions,
+        obligations: count,
+    })
 }
 
 fn header(theory: &str, imports: &str, what: &str) -> String {
@@ -534,9 +540,10 @@ impl Generator<'_> {
     }
 }
 
-/// Text safe inside a cartouche: no cartouche delimiters, no symbols.
+/// Text safe inside a cartouche: no symbols (`\<..>`), no antiquotations
+/// (`@{..}`).
 fn cartouche_text(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_graphic() && c != '\\' || c == ' ' { c } else { '_' }).collect()
+    s.chars().map(|c| if (c.is_ascii_graphic() && c != '\\' && c != '@') || c == ' ' { c } else { '_' }).collect()
 }
 
 /// A HOL `string` literal: `''abc''` for plain text, else a list of `CHR`s.

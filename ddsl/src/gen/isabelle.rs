@@ -69,7 +69,7 @@ pub fn generate(checked: &Checked, module: &str, source: &str) -> Output {
         structure(plan, &names, &mut text);
     }
     text.push_str("end\n");
-    let root = backend::root(&format!("{module}_layout"), std::slice::from_ref(&theory));
+    let root = backend::root(&format!("Cdsl_{module}_layout"), std::slice::from_ref(&theory));
     Output { theory, text, root, structs: names, skipped }
 }
 
