@@ -78,6 +78,7 @@ where
     vval_typing (VArray vs) (TAbstract ''WordArray'' [t])"
 | typing_sys: "vval_typing VSys (TAbstract ''SysState'' [])"
 | typing_opaque: "vval_typing VOpaque (TFun a b)"
+| typing_abstract: "name ~= ''WordArray'' ==> name ~= ''SysState'' ==> vval_typing VOpaque (TAbstract name ts)"
 | typing_nil: "vval_typing_list [] []"
 | typing_cons: "vval_typing v t ==> vval_typing_list vs ts ==> vval_typing_list (v # vs) (t # ts)"
 | fields_nil: "vval_typing_fields [] []"
@@ -86,7 +87,7 @@ where
 | fields_taken: "vval_typing_fields fs ts ==> vval_typing_fields ((f, None) # fs) ((f, t, True) # ts)"
 
 lemma typing_u32: "vval_typing (VWord 32 x) (TPrim PU32) = (x < 2 ^ 32)"
-proof
+proof (rule iffI)
   assume "vval_typing (VWord 32 x) (TPrim PU32)"
   then show "x < 2 ^ 32"
     by (cases rule: vval_typing.cases) auto
