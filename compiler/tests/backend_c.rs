@@ -14,8 +14,8 @@
 //! supports them. `cdsl build --emit c -o DIR` writes a unit and its header
 //! that compile with the runtime beside them, and user C that includes the
 //! header and defines the abstract functions links with them (the worked
-//! example of `docs/runtime.md`); snapshots pin the generated code of two
-//! small programs. Without `cc` the compiling tests are skipped with a message.
+//! example of `docs/runtime.md`); names are stable as in `backend_rust.rs`;
+//! snapshots pin the generated code of two small programs. Without `cc` the compiling tests are skipped with a message.
 
 #[path = "common/progen.rs"]
 mod progen;
@@ -193,6 +193,13 @@ fn generated_c_is_clean_under_address_and_undefined_behaviour_sanitizers() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(output.status.success(), "sanitizers found errors:\n{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), runs);
+}
+
+#[test]
+fn an_unrelated_addition_changes_no_generated_name() {
+    differential::assert_unrelated_additions_change_nothing(40, |sources, core| {
+        c::generate(core, Some(sources), &Options::default()).expect("translates").code
+    });
 }
 
 #[test]

@@ -11,8 +11,10 @@
 //! run: f ARG` lines in `tests/backend_rust/*.cdsl`, `main (SysState, n)`
 //! for the benchmarks, a few sample arguments for every other function, and
 //! a generated program's own argument. Also: `cdsl build --emit rust -o
-//! DIR` writes a module that compiles on its own, and snapshots pin the
-//! generated code of two small programs.
+//! DIR` writes a module that compiles on its own, appending unrelated
+//! definitions to 40 generated programs changes none of their generated
+//! items (stable names), and snapshots pin the generated code of two small
+//! programs.
 
 #[path = "common/progen.rs"]
 mod progen;
@@ -139,6 +141,13 @@ fn generated_rust_agrees_with_the_value_interpreter() {
     for line in untranslated {
         println!("{line}");
     }
+}
+
+#[test]
+fn an_unrelated_addition_changes_no_generated_name() {
+    differential::assert_unrelated_additions_change_nothing(40, |sources, core| {
+        rust::generate(core, Some(sources), RuntimeLink::Parent).expect("translates").code
+    });
 }
 
 #[test]

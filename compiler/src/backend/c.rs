@@ -370,6 +370,14 @@ impl Generator<'_> {
             Some(body) => {
                 let mut emitter =
                     FnEmitter { g: self, locals: Locals::default(), scope: Vec::new(), last_line: None, level: 1 };
+                // A local must not hide a global function the body calls
+                // (`uint32_t g = g(y);` would call itself): such a local
+                // becomes `g_2`. Only the function's own calls decide it.
+                let mut globals = Vec::new();
+                calls(body, &mut globals);
+                for name in globals {
+                    emitter.locals.reserve(&self.idents[name]);
+                }
                 if let Some((name, ty)) = &function.param {
                     let ident = emitter.bind(name, ty);
                     let _ = writeln!(out, "    {} = arg;", self.types.decl(ty, &ident));
@@ -820,6 +828,14 @@ fn bug(message: String) -> BackendError {
 
 /// Whether C code for `e` reads the variable `name` (an observation alone
 /// emits no read, so it does not count here).
+/// The global functions `e` refers to.
+fn calls<'e>(e: &'e Expr, into: &mut Vec<&'e String>) {
+    if let ExprKind::Global(name) = &e.kind {
+        into.push(name);
+    }
+    e.for_each_child(&mut |child| calls(child, into));
+}
+
 fn mentions(e: &Expr, name: &str) -> bool {
     match &e.kind {
         ExprKind::Var(x) => return x == name,

@@ -222,3 +222,71 @@ pub fn differential<B: Backend>(backend: &B, units: &[(usize, Unit)], per_batch:
 pub fn untranslated(skipped: &[String]) -> Vec<&String> {
     skipped.iter().filter(|s| s.starts_with("generated seed") && !s.contains("the interpreters fail")).collect()
 }
+
+/// Definitions appended to a program by the name-stability tests: new
+/// record and variant types, a polymorphic function, and new instances of
+/// it and of a runtime function. (Generated programs paste the prelude in.)
+pub const UNRELATED: &str = "
+type UnrelatedRec = #{unrelated_a : U16, unrelated_b : <UnrelatedA U8 | UnrelatedB>}
+
+unrelated_id : all (a :< DSE). a -> a
+unrelated_id x = x
+
+unrelated : (UnrelatedRec, (WordArray U8)!) -> (UnrelatedRec, U32)
+unrelated (r, arr) = (unrelated_id [UnrelatedRec] r, wordarray_length [U8] arr + upcast (unrelated_id [U8] 3))
+";
+
+/// The core program of a self-contained source, named `gen.cdsl`.
+pub fn lower_source(source: &str) -> (SourceMap, ir::Program) {
+    let mut sources = SourceMap::new();
+    let file = sources.add("gen.cdsl".to_owned(), source).expect("small");
+    let (module, errors) = cdsl::syntax::parse_module(file, sources.text(file));
+    assert!(errors.is_empty(), "{errors:?}");
+    let typed = cdsl::typeck::check_program(&[&module]).unwrap_or_else(|e| panic!("{e:?}"));
+    let core = lower::lower(&typed);
+    (sources, core)
+}
+
+/// The items (blank-line-separated blocks) of generated code `before` that
+/// `after` lacks; a block of one-line declarations counts line by line
+/// (new declarations join it). Empty when every name, and so every item,
+/// of `before` survived into `after`.
+pub fn lost_items(before: &str, after: &str) -> Vec<String> {
+    let after_items: std::collections::HashSet<&str> = after.split("\n\n").collect();
+    let after_lines: std::collections::HashSet<&str> = after.lines().collect();
+    let declaration = |line: &str| !line.starts_with(' ') && line.ends_with(';');
+    let mut lost = Vec::new();
+    for item in before.split("\n\n") {
+        if after_items.contains(item) {
+            continue;
+        }
+        if item.lines().all(declaration) {
+            lost.extend(item.lines().filter(|l| !after_lines.contains(l)).map(str::to_owned));
+        } else {
+            lost.push(item.to_owned());
+        }
+    }
+    lost
+}
+
+/// Translates `cases` generated programs with `translate`, before and after
+/// [`UNRELATED`] is appended, and asserts that no item of the first output
+/// changed while the second gained some: generated names depend on the
+/// source names they come from, not on what else the program holds.
+pub fn assert_unrelated_additions_change_nothing(cases: u64, translate: impl Fn(&SourceMap, &ir::Program) -> String) {
+    for seed in 0..cases {
+        let source = progen::generate(seed).source;
+        let (sources, core) = lower_source(&source);
+        let before = translate(&sources, &core);
+        let (sources, core) = lower_source(&format!("{source}{UNRELATED}"));
+        let after = translate(&sources, &core);
+        let lost = lost_items(&before, &after);
+        assert!(
+            lost.is_empty(),
+            "seed {seed}: an unrelated addition changed {} items, the first:\n{}",
+            lost.len(),
+            lost[0]
+        );
+        assert!(after.contains("unrelated_id__U8") && after.len() > before.len(), "seed {seed}: nothing was added");
+    }
+}

@@ -6,14 +6,84 @@ use crate::core::ir::Function;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-/// C keywords and names of the C library and the runtime that a generated
-/// name must not take (`main` above all: benchmark programs define one).
+/// C keywords, and names of the C library (functions and types) and the
+/// runtime that a generated name must not take (`main` above all:
+/// benchmark programs define one).
 const RESERVED: &[&str] = &[
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern", "float",
-    "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed", "sizeof",
-    "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool", "bool", "true",
-    "false", "main", "free", "malloc", "calloc", "realloc", "abort", "exit", "memcpy", "memset", "memmove", "strlen",
-    "printf", "puts", "stdin", "stdout", "stderr", "errno", "arg", "out", "asm", "NULL", "nested",
+    "auto",
+    "break",
+    "case",
+    "char",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "float",
+    "for",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "register",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "while",
+    "_Bool",
+    "bool",
+    "true",
+    "false",
+    "main",
+    "free",
+    "malloc",
+    "calloc",
+    "realloc",
+    "abort",
+    "exit",
+    "memcpy",
+    "memset",
+    "memmove",
+    "strlen",
+    "printf",
+    "puts",
+    "stdin",
+    "stdout",
+    "stderr",
+    "errno",
+    "arg",
+    "out",
+    "asm",
+    "NULL",
+    "nested",
+    "uint8_t",
+    "uint16_t",
+    "uint32_t",
+    "uint64_t",
+    "int8_t",
+    "int16_t",
+    "int32_t",
+    "int64_t",
+    "size_t",
+    "ptrdiff_t",
+    "uintptr_t",
+    "intptr_t",
+    "FILE",
+    "clock_t",
 ];
 
 /// A C identifier for a CDSL identifier (field, tag, variable).
@@ -55,6 +125,11 @@ impl Locals {
             None => c_ident(name),
         };
         self.unique(base)
+    }
+
+    /// Keeps locals off `ident` (a global the function uses).
+    pub fn reserve(&mut self, ident: &str) {
+        self.used.insert(ident.to_owned());
     }
 
     pub fn temp(&mut self) -> String {
