@@ -36,6 +36,7 @@ fn problems(output: &isabelle::Output) -> Vec<check::Problem> {
 fn every_corpus_program_translates_and_is_structurally_sound() {
     let mut files = cdsl_files("benches/engines");
     files.extend(cdsl_files("../fs-examples/cdsl"));
+    files.extend(cdsl_files("../fs-examples/ext2"));
     files.extend(cdsl_files("tests/backend_rust"));
     files.extend(cdsl_files("tests/backend_coq"));
     files.extend(cdsl_files("tests/typing/pass"));
@@ -171,6 +172,16 @@ fn broken_sessions_are_rejected() {
             "an unknown locale",
             Box::new(|o| replace_in(o, "_Obligations", "(in c_refinement) tt_", "(in c_refinemen) tt_")),
             "locale",
+        ),
+        (
+            "a definition twice",
+            Box::new(|o| replace_in(o, "_Shallow", "definition tt ::", "definition x' ::")),
+            "constant `x'` declared twice",
+        ),
+        (
+            "a lemma twice",
+            Box::new(|o| replace_in(o, "_Obligations", "lemma tt_corres:", "lemma x'_corres:")),
+            "fact `x'_corres`",
         ),
         ("no end", Box::new(|o| replace_in(o, "_Types", "\nend\n", "\n")), "`end`"),
     ];

@@ -11,7 +11,9 @@
 //!   theory, by a theory it imports (transitively), by the base theories
 //!   of `proofs/`, or in HOL's vocabulary below; bound variables (`%x.`,
 //!   `let x =`) aside. Generated lemmas have no free variables, so a name
-//!   nobody declared is an error there too.
+//!   nobody declared is an error there too;
+//! - a constant, fact (`f_def` included), type or locale declared twice in
+//!   the session.
 //!
 //! Input: a ROOT's text and theory texts; output: [`Problem`]s.
 
@@ -478,6 +480,7 @@ fn check(root: &str, theories: &[(String, String)], base: &[(&str, &str)], refer
         base_names.extend(declarations(text).names);
     }
     let mut exported: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut seen = BTreeMap::new();
     for (position, (name, _)) in listed.iter().enumerate() {
         let Some((_, text)) = theories.iter().find(|(n, _)| n == name) else { continue };
         let file = format!("{name}.thy");
@@ -488,8 +491,11 @@ fn check(root: &str, theories: &[(String, String)], base: &[(&str, &str)], refer
                 known.extend(names.iter().cloned());
             }
         }
-        let mut visible =
-            if references { check_items(&file, text, known, &mut problems) } else { declarations(text).names };
+        let mut visible = if references {
+            check_items(&file, text, known, &mut seen, &mut problems)
+        } else {
+            declarations(text).names
+        };
         for import in &imports {
             if let Some(names) = exported.get(import) {
                 visible.extend(names.iter().cloned());
@@ -558,7 +564,52 @@ fn check_header(
 
 /// Checks every term against what is declared before it; returns the
 /// theory's own declarations.
-fn check_items(file: &str, text: &str, mut known: BTreeSet<String>, problems: &mut Vec<Problem>) -> BTreeSet<String> {
+/// The names an item introduces in Isabelle's separate name spaces
+/// (constants, facts, types, locales), for finding duplicates.
+fn primary_names(item: &[(String, usize)]) -> Vec<(&'static str, String)> {
+    let tokens: Vec<&str> = item.iter().map(|(t, _)| t.as_str()).collect();
+    let is_name = |t: &&str| t.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    // The name after a command, past `(in X)` or type parameters.
+    let after = |mut k: usize| -> Option<String> {
+        if tokens.get(k).is_some_and(|t| t.starts_with('\'')) {
+            k += 1;
+        } else if tokens.get(k) == Some(&"(") {
+            while k < tokens.len() && tokens[k] != ")" {
+                k += 1;
+            }
+            k += 1;
+        }
+        tokens.get(k).filter(|t| is_name(t)).map(|t| (*t).to_owned())
+    };
+    match tokens.first().copied() {
+        Some("definition") => {
+            after(1).map(|n| vec![("constant", n.clone()), ("fact", format!("{n}_def"))]).unwrap_or_default()
+        }
+        Some("lemma") => after(1).map(|n| vec![("fact", n)]).unwrap_or_default(),
+        Some("datatype" | "record" | "typedecl" | "type_synonym") => {
+            after(1).map(|n| vec![("type", n)]).unwrap_or_default()
+        }
+        Some("locale") => after(1).map(|n| vec![("locale", n)]).unwrap_or_default(),
+        Some("consts") => {
+            let mut out = Vec::new();
+            let mut j = 1;
+            while j + 1 < tokens.len() && tokens[j + 1] == "::" {
+                out.push(("constant", tokens[j].to_owned()));
+                j += 3;
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn check_items(
+    file: &str,
+    text: &str,
+    mut known: BTreeSet<String>,
+    seen: &mut BTreeMap<(&'static str, String), String>,
+    problems: &mut Vec<Problem>,
+) -> BTreeSet<String> {
     let mut own = BTreeSet::new();
     let lexed = lex(file, text, &mut Vec::new());
     // Split into items at each command; declare each item's names before
@@ -580,6 +631,18 @@ fn check_items(file: &str, text: &str, mut known: BTreeSet<String>, problems: &m
                 None => format!("{t} "),
             })
             .collect();
+        for (space, name) in primary_names(&item) {
+            let line = item.first().map_or(1, |(_, l)| *l);
+            if let Some(first) = seen.get(&(space, name.clone())) {
+                problems.push(Problem {
+                    file: file.to_owned(),
+                    line,
+                    message: format!("{space} `{name}` declared twice (first in {first})"),
+                });
+            } else {
+                seen.insert((space, name), file.to_owned());
+            }
+        }
         let declared = declarations(&item_text).names;
         known.extend(declared.iter().cloned());
         own.extend(declared);
