@@ -8,14 +8,16 @@
 //! printed result must be the value interpreter's, character for
 //! character; on the generated programs the update interpreter must agree
 //! with it too. Runs are chosen as in `backend_rust.rs`, with which the
-//! harness is shared (`common/differential.rs`). The programs that
-//! allocate run under valgrind (no invalid access, no leak: the entry
-//! releases its result), and the corpora under ASan and UBSan where `cc`
-//! supports them. `cdsl build --emit c -o DIR` writes a unit and its header
-//! that compile with the runtime beside them, and user C that includes the
-//! header and defines the abstract functions links with them (the worked
-//! example of `docs/runtime.md`); names are stable as in `backend_rust.rs`;
-//! snapshots pin the generated code of two small programs. Without `cc` the compiling tests are skipped with a message.
+//! harness is shared (`common/differential.rs`). The corpus programs that
+//! allocate and 150 generated programs run under valgrind (no invalid
+//! access, no leak: the entry releases its result), and the corpora and
+//! those programs under ASan and UBSan where `cc` supports them. `cdsl
+//! build --emit c -o DIR` writes a unit and its header that compile with
+//! the runtime beside them, and user C that includes the header and defines
+//! the abstract functions links with them (the worked example of
+//! `docs/runtime.md`); names are stable as in `backend_rust.rs`; snapshots
+//! pin the generated code of two small programs. Without `cc` the compiling
+//! tests are skipped with a message.
 
 #[path = "common/progen.rs"]
 mod progen;
@@ -132,6 +134,9 @@ fn generated_c_agrees_with_the_value_interpreter() {
     }
 }
 
+/// Generated programs run under valgrind, and the sanitizers, besides the corpus.
+const VALGRIND_PROGEN_CASES: u64 = 150;
+
 #[test]
 fn generated_c_is_clean_under_valgrind() {
     if !have_cc("generated_c_is_clean_under_valgrind") {
@@ -147,9 +152,12 @@ fn generated_c_is_clean_under_valgrind() {
     files.extend(cdsl_files("../fs-examples/cdsl"));
     let mut skipped = Vec::new();
     let units = corpus(&files, &mut skipped);
-    let all: Vec<(usize, &Unit)> = units.iter().enumerate().collect();
-    let runs: usize = units.iter().map(|u| u.runs.len()).sum();
-    assert!(runs >= 20, "only {runs} runs under valgrind");
+    // And random programs, whose every path frees what it allocated.
+    let generated = differential::generated_units(&C, VALGRIND_PROGEN_CASES, &mut skipped);
+    let mut all: Vec<(usize, &Unit)> = units.iter().enumerate().collect();
+    all.extend(generated.iter().map(|(i, u)| (*i, u)));
+    let runs: usize = all.iter().map(|(_, u)| u.runs.len()).sum();
+    assert!(runs >= 20 + generated.len() && generated.len() >= 100, "only {runs} runs under valgrind");
     let dir = scratch("valgrind");
     let binary = engine::compile(&dir, &batch(&all), &["-O0", "-g"]).unwrap_or_else(|e| panic!("{e}"));
     let output = Command::new("valgrind")
@@ -185,8 +193,10 @@ fn generated_c_is_clean_under_address_and_undefined_behaviour_sanitizers() {
     let files = corpus_files();
     let mut skipped = Vec::new();
     let units = corpus(&files, &mut skipped);
-    let all: Vec<(usize, &Unit)> = units.iter().enumerate().collect();
-    let runs: usize = units.iter().map(|u| u.runs.len()).sum();
+    let generated = differential::generated_units(&C, VALGRIND_PROGEN_CASES, &mut skipped);
+    let mut all: Vec<(usize, &Unit)> = units.iter().enumerate().collect();
+    all.extend(generated.iter().map(|(i, u)| (*i, u)));
+    let runs: usize = all.iter().map(|(_, u)| u.runs.len()).sum();
     let dir = scratch("sanitize");
     let binary = engine::compile(&dir, &batch(&all), &sanitize).unwrap_or_else(|e| panic!("{e}"));
     let output = Command::new(&binary).output().expect("the sanitized batch runs");
