@@ -282,6 +282,9 @@ impl<'a> Checker<'a> {
                         cursor = self.check_offset(&f.name.name, offset, span, cursor, &extents);
                     }
                     self.check_field(def, f, k == last, before, scope);
+                    if let Some(c) = &f.checksum {
+                        self.check_checksum(f, c, scope);
+                    }
                     let size = self.static_size(&f.ty, Some(def));
                     if let (Some(start), Some(size)) = (cursor, size) {
                         if let Some(end) = start.checked_add(size) {
@@ -604,6 +607,25 @@ impl<'a> Checker<'a> {
         };
         self.sizes.insert(name, Some(size));
         size
+    }
+
+    /// A known algorithm, on an integer of its width; the range may read
+    /// any field of the struct (it is computed after decoding).
+    fn check_checksum(&mut self, f: &'a Field, c: &'a ChecksumDef, scope: Scope<'a>) {
+        self.expect_num(&c.from, Scope { role: "checksum range", ..scope });
+        self.expect_num(&c.to, Scope { role: "checksum range", ..scope });
+        let Some(&(_, bytes)) = crate::crc::ALGORITHMS.iter().find(|(n, _)| *n == c.algorithm.name) else {
+            let kind = K::UnknownChecksum { name: c.algorithm.name.clone() };
+            self.error(kind, c.algorithm.span);
+            return;
+        };
+        match &f.ty.kind {
+            TypeKind::Int { width, .. } if width.bytes() == bytes => {}
+            _ => {
+                let kind = K::ChecksumWidth { algorithm: c.algorithm.name.clone(), bytes };
+                self.error(kind, f.ty.span);
+            }
+        }
     }
 
     fn global_item(&self, name: &str) -> Option<&'a Item> {

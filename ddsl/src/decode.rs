@@ -124,6 +124,18 @@ pub enum FaultKind {
     },
     /// An entry of a `[T; ..]` array takes no bytes, so the array never ends.
     ZeroSizeEntry,
+    /// A `checksum` field that disagrees with the bytes it covers.
+    BadChecksum {
+        algorithm: String,
+        found: u64,
+        expected: u64,
+    },
+    /// A `checksum` range outside its structure (or backwards).
+    ChecksumRange {
+        from: u64,
+        to: u64,
+        size: u64,
+    },
     /// No arm of a `select` matches and there is no `_` arm.
     NoArm {
         value: u64,
@@ -160,6 +172,12 @@ impl fmt::Display for FaultKind {
             }
             FaultKind::ZeroSizeEntry => f.write_str("entry takes no bytes, so the entries never end"),
             FaultKind::NoArm { value } => write!(f, "no arm selects {value}"),
+            FaultKind::BadChecksum { algorithm, found, expected } => {
+                write!(f, "bad {algorithm} checksum {found:#x}, the bytes give {expected:#x}")
+            }
+            FaultKind::ChecksumRange { from, to, size } => {
+                write!(f, "checksum over bytes {from}..{to} of a structure of {size} bytes")
+            }
             FaultKind::Eval(e) => write!(f, "{e}"),
             FaultKind::Budget => f.write_str("decoding budget exhausted; the rest is not read"),
             FaultKind::TooDeep => f.write_str("structures nested too deeply"),
@@ -423,7 +441,51 @@ impl<'a> Decoder<'a> {
                 }
             }
         }
+        self.checksums(def, path, &value, size, starts);
         Decoded { value: Value::Struct(value), size }
+    }
+
+    /// Each `checksum` field against the bytes it covers (its own counted
+    /// as zeros).
+    fn checksums(&mut self, def: &'a StructDef, path: &str, value: &StructValue, size: Option<u64>, starts: &[u64]) {
+        for member in &def.members {
+            let Member::Field(f) = member else { continue };
+            let (Some(c), TypeKind::Int { width, .. }) = (&f.checksum, &f.ty.kind) else { continue };
+            let Some(index) = value.fields.iter().position(|(n, _)| *n == f.name.name) else { continue };
+            let (Some(&start), Some(found)) = (starts.get(index), value.fields[index].1.as_int()) else { continue };
+            let field_path = format!("{path}.{}", f.name.name);
+            let ctx = expr::Ctx::fields(&value.fields, def);
+            let (from, to) = match (self.eval(&c.from, &ctx), self.eval(&c.to, &ctx)) {
+                (Ok(from), Ok(to)) => (from, to),
+                (Err(e), _) | (_, Err(e)) => {
+                    self.fault(&field_path, start, FaultKind::Eval(e));
+                    continue;
+                }
+            };
+            // A size that could not be computed was reported already.
+            let Some(size) = size else { continue };
+            let range = (from <= to && to <= size)
+                .then(|| Some(value.offset.checked_add(from)?..value.offset.checked_add(to)?))
+                .flatten()
+                .and_then(|r| Some(usize::try_from(r.start).ok()?..usize::try_from(r.end).ok()?));
+            let Some(mut bytes) = range.and_then(|r| self.image.get(r)).map(<[u8]>::to_vec) else {
+                self.fault(&field_path, start, FaultKind::ChecksumRange { from, to, size });
+                continue;
+            };
+            let base = value.offset.saturating_add(from);
+            for k in start..start.saturating_add(width.bytes()) {
+                if let Some(b) =
+                    k.checked_sub(base).and_then(|i| usize::try_from(i).ok()).and_then(|i| bytes.get_mut(i))
+                {
+                    *b = 0;
+                }
+            }
+            let Some(expected) = crate::crc::checksum(&c.algorithm.name, &bytes) else { continue };
+            if expected != found {
+                let kind = FaultKind::BadChecksum { algorithm: c.algorithm.name.clone(), found, expected };
+                self.fault(&field_path, start, kind);
+            }
+        }
     }
 
     /// Magic constants and feature gates of one decoded field.

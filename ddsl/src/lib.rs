@@ -24,6 +24,7 @@
 
 pub mod build;
 pub mod check;
+pub mod crc;
 pub mod decode;
 pub mod dump;
 pub mod eval;

@@ -121,6 +121,13 @@ pub enum LayoutErrorKind {
         width: &'static str,
     },
     MagicOnNonInteger,
+    UnknownChecksum {
+        name: String,
+    },
+    ChecksumWidth {
+        algorithm: String,
+        bytes: u64,
+    },
     PointerNotInteger,
     FillNotLast,
     FillWithoutSize,
@@ -258,6 +265,13 @@ impl LayoutError {
             MagicTooWide { value, width } => {
                 err(format!("magic value {value:#x} does not fit in `{width}`"), "can never match".into())
             }
+            UnknownChecksum { name } => err(format!("unknown checksum `{name}`"), "not an algorithm DDSL knows".into())
+                .with_help("the checksums are `crc32c` and `crc16`"),
+            ChecksumWidth { algorithm, bytes } => err(
+                format!("a `{algorithm}` checksum needs a field of {bytes} bytes"),
+                "not an integer of that width".into(),
+            )
+            .with_help(format!("declare the field as `u{}`", bytes * 8)),
             MagicOnNonInteger => err("only integer fields can have a magic value".to_owned(), "not an integer".into())
                 .with_help("use `assert` to check structures and arrays"),
             PointerNotInteger => err("only integer fields can be pointers".to_owned(), "not an integer".into())

@@ -166,7 +166,18 @@ pub struct Field {
     /// `= 0xEF53` — a magic constant checked on decode.
     pub magic: Option<Expr>,
     pub pointer: Option<Pointer>,
+    /// `checksum crc32c(0 .. 28)` — the field holds that checksum of the
+    /// struct's bytes `lo .. hi` (its own bytes counted as zeros).
+    pub checksum: Option<ChecksumDef>,
     pub marks: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChecksumDef {
+    pub algorithm: Ident,
+    pub from: Expr,
+    pub to: Expr,
     pub span: Span,
 }
 

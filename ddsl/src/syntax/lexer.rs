@@ -72,6 +72,8 @@ pub enum Token {
     Links,
     #[token("free")]
     Free,
+    #[token("checksum")]
+    Checksum,
     #[token("owns")]
     Owns,
     #[token("refs")]
@@ -269,6 +271,7 @@ impl Token {
             Token::Bitmap => "bitmap",
             Token::Links => "links",
             Token::Free => "free",
+            Token::Checksum => "checksum",
             Token::Owns => "owns",
             Token::Refs => "refs",
             Token::Count => "count",
