@@ -309,3 +309,74 @@ fn every_accepted_corpus_layout_generates_rust_that_compiles() {
         Err(e) => eprintln!("skipped: cannot run `{rustc}`: {e}"),
     }
 }
+
+/// Checksum fields: the generated encoder computes them (crc32c, big
+/// endian, inside the range of a crc16 computed after it), the generated
+/// decoder and the interpreter accept the bytes, and both reject the same
+/// bytes with one bit flipped, at the checksum's field.
+#[test]
+fn checksums_are_computed_on_encode_and_checked_on_decode() {
+    let layout = "endian le;\nroot d: Desc at 0;\nstruct Desc size 24 {\n  a:    u32;\n  name: [u8; 8];\n  \
+                  inner: u32 be checksum crc32c(0 .. 12);\n  sum:  u16 checksum crc16(0 .. 24);\n  pad 6;\n}\n";
+    let program = r#"
+mod layout { include!(concat!(env!("OUT_DIR"), "/layout.rs")); }
+use layout::*;
+fn main() {
+    let mut buf = [0xa5u8; 24];
+    Desc { a: 7, name: *b"checksum" }.encode(&mut buf).unwrap();
+    let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+    println!("{hex}");
+    assert!(Desc::decode(&buf).is_ok());
+    buf[0] ^= 1;
+    println!("{}", Desc::decode(&buf).unwrap_err());
+}
+"#;
+    let dir = temp("checksum");
+    std::fs::write(dir.join("layout.ddsl"), layout).expect("layout");
+    std::fs::write(dir.join("main.rs"), program).expect("program");
+    ddsl::build::generate_file(&dir.join("layout.ddsl"), &dir, true).expect("every struct generates");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let exe = dir.join("checksum");
+    let status = Command::new(&rustc)
+        .args(["--edition", "2021", "-o"])
+        .arg(&exe)
+        .arg(dir.join("main.rs"))
+        .env("OUT_DIR", &dir)
+        .status();
+    match status {
+        Ok(s) => assert!(s.success(), "the program does not compile (see above)"),
+        Err(e) => {
+            eprintln!("skipped: cannot run `{rustc}`: {e}");
+            return;
+        }
+    }
+    let out = Command::new(&exe).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let mut lines = stdout.lines();
+    let hex = lines.next().expect("bytes");
+    let mut bytes: Vec<u8> =
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect();
+    // The values, against ddsl::crc computed here.
+    assert_eq!(&bytes[12..16], &ddsl::crc::crc32c(&bytes[..12]).to_be_bytes());
+    let mut all = bytes.clone();
+    all[16..18].fill(0); // its own bytes count as zeros
+    assert_eq!(&bytes[16..18], &ddsl::crc::crc16(&all).to_le_bytes());
+    assert_eq!(&bytes[18..], &[0xa5; 6], "padding left alone");
+    // The interpreter agrees, both ways.
+    let mut sources = SourceMap::new();
+    let file = sources.add("layout.ddsl", layout.to_string()).expect("small");
+    let checked = ddsl::check_text(file, layout).0.expect("checks");
+    let mut decoder = Decoder::new(&checked, &bytes);
+    decoder.decode_roots();
+    assert_eq!(decoder.into_faults(), []);
+    bytes[0] ^= 1;
+    let mut decoder = Decoder::new(&checked, &bytes);
+    decoder.decode_roots();
+    let faults: Vec<String> = decoder.into_faults().iter().map(|f| f.to_string()).collect();
+    assert_eq!(faults.len(), 2, "{faults:?}");
+    assert!(faults[0].starts_with("d.inner (byte 12): bad crc32c checksum "), "{faults:?}");
+    assert!(faults[1].starts_with("d.sum (byte 16): bad crc16 checksum "), "{faults:?}");
+    let generated = lines.next().expect("error");
+    assert!(generated.starts_with("inner (byte 12): bad checksum "), "{generated}");
+}

@@ -120,6 +120,8 @@ pub(crate) struct Member<'a> {
     pub offset: u64,
     pub kind: Kind<'a>,
     pub magic: Option<u64>,
+    /// `checksum alg(from .. to)`: computed on encode, checked on decode.
+    pub checksum: Option<&'a ChecksumDef>,
 }
 
 #[derive(Clone, Debug)]
@@ -262,7 +264,13 @@ impl<'a> Planner<'a> {
                         None => after_var = Some(field.span),
                     }
                     let start = offset - kind.size().unwrap_or(0);
-                    plan.members.push(Member { name: &field.name.name, offset: start, kind, magic });
+                    if let Some(c) = &field.checksum {
+                        let env = expr::Env { checked: self.checked, fields: &plan.ints, strukt: plan.name };
+                        env.rust(&c.from)?;
+                        env.rust(&c.to)?;
+                    }
+                    let checksum = field.checksum.as_ref();
+                    plan.members.push(Member { name: &field.name.name, offset: start, kind, magic, checksum });
                 }
             }
         }
@@ -428,31 +436,32 @@ impl<'a> Planner<'a> {
             Self::unsupported(def, format!("an array of `{elem}`, which is not generated ({})", e.what), span)
         })?;
         let has_var = inner.members.iter().any(|m| matches!(m.kind, Kind::VarArray { .. } | Kind::Fill { .. }));
-        let size_field =
-            match inner.size {
-                Size::Fields if !has_var && inner.fixed_len > 0 => None,
-                Size::Computed(Expr { kind: ExprKind::Name(f), .. })
-                    if inner.fixed_len > 0
-                        && inner.members.iter().any(|m| {
-                            m.name == f
-                                && m.magic.is_none()
-                                && !inner.derived.contains(m.name)
-                                && matches!(m.kind, Kind::Int { sub: SubFields::None, .. })
-                        }) =>
-                {
-                    inner.members.iter().find_map(|m| match m.kind {
-                        Kind::Int { width, .. } if m.name == f => Some((m.name, width)),
-                        _ => None,
-                    })
-                }
-                _ => return Err(Self::unsupported(
+        let size_field = match inner.size {
+            Size::Fields if !has_var && inner.fixed_len > 0 => None,
+            Size::Computed(Expr { kind: ExprKind::Name(f), .. })
+                if inner.fixed_len > 0
+                    && inner.members.iter().any(|m| {
+                        m.name == f
+                            && m.magic.is_none()
+                            && !inner.derived.contains(m.name)
+                            && matches!(m.kind, Kind::Int { sub: SubFields::None, .. })
+                    }) =>
+            {
+                inner.members.iter().find_map(|m| match m.kind {
+                    Kind::Int { width, .. } if m.name == f => Some((m.name, width)),
+                    _ => None,
+                })
+            }
+            _ => {
+                return Err(Self::unsupported(
                     def,
                     format!(
                         "an array filling its struct with `{elem}`, whose size is neither fixed nor one of its fields"
                     ),
                     span,
-                )),
-            };
+                ))
+            }
+        };
         Ok(Kind::Fill { elem: inner.name, size_field })
     }
 }

@@ -127,7 +127,49 @@ impl StructGen<'_, '_> {
     }
 
     fn stored(&self, m: &super::Member<'_>) -> bool {
-        m.magic.is_none() && !self.plan.derived.contains(m.name)
+        m.magic.is_none() && m.checksum.is_none() && !self.plan.derived.contains(m.name)
+    }
+
+    /// Checks (`decode`) or computes and writes (`encode`) every checksum
+    /// field, after everything else: it covers the other fields' bytes.
+    fn checksums(&self, out: &mut String, encode: bool) {
+        let (err, kind) = if encode { ("EncodeError", "EncodeErrorKind") } else { ("DecodeError", "DecodeErrorKind") };
+        let bound = match (&self.plan.size, encode) {
+            (Size::Computed(_), _) | (_, true) => "size".to_string(),
+            _ => format!("{}u64", self.plan.fixed_len),
+        };
+        for m in &self.plan.members {
+            let (Some(c), Kind::Int { width, endian, .. }) = (m.checksum, &m.kind) else { continue };
+            let (off, f, alg) = (m.offset, m.name, c.algorithm.name.as_str());
+            let at = format!("base + {off}");
+            w!(out, "        {{");
+            w!(
+                out,
+                "            let from = {}.ok_or_else(|| {err}::new({at}, &join(path, \"{f}\"), {kind}::Arithmetic))?;",
+                self.expr(&c.from)
+            );
+            w!(
+                out,
+                "            let to = {}.ok_or_else(|| {err}::new({at}, &join(path, \"{f}\"), {kind}::Arithmetic))?;",
+                self.expr(&c.to)
+            );
+            w!(out, "            let bound: u64 = {bound};");
+            w!(out, "            if from > to || to > bound {{");
+            w!(out, "                return Err({err}::new({at}, &join(path, \"{f}\"), {kind}::ChecksumRange {{ from, to, size: bound }}));");
+            w!(out, "            }}");
+            if encode {
+                w!(out, "            wr(bytes, {at}, &[0u8; {}]);", width.bytes());
+            }
+            w!(out, "            let sum = checksum({alg}, bytes, base, from, to, {at}, {}).ok_or_else(|| {err}::new(base, path, {kind}::ChecksumRange {{ from, to, size: bound }}))?;", width.bytes());
+            if encode {
+                w!(out, "            wr(bytes, {at}, &(sum as {}).{}());", int_ty(*width), endian_fn(*endian, "to"));
+            } else {
+                w!(out, "            if u64::from(f_{f}) != sum {{");
+                w!(out, "                return Err(DecodeError::new({at}, &join(path, \"{f}\"), DecodeErrorKind::BadChecksum {{ found: u64::from(f_{f}), expected: sum }}));");
+                w!(out, "            }}");
+            }
+            w!(out, "        }}");
+        }
     }
 
     fn owned(&self, out: &mut String) {
@@ -317,6 +359,7 @@ impl StructGen<'_, '_> {
             w!(out, "        need(bytes, base, usize::try_from(size).unwrap_or(usize::MAX), path, \"\")?;");
         }
         self.asserts(out, "DecodeError", "DecodeErrorKind");
+        self.checksums(out, false);
         w!(out, "        Ok({name} {{");
         for m in &self.plan.members {
             if self.stored(m) {
@@ -425,6 +468,8 @@ impl StructGen<'_, '_> {
                     let ty = int_ty(*width);
                     if let Some(magic) = m.magic {
                         w!(out, "        let f_{}: {ty} = {magic:#x};", m.name);
+                    } else if m.checksum.is_some() {
+                        w!(out, "        let f_{}: {ty} = 0; // computed last", m.name);
                     } else if self.plan.derived.contains(m.name) {
                         let array = self
                             .plan
@@ -497,6 +542,7 @@ impl StructGen<'_, '_> {
             let enum_name = format!("{name}{}", camel(m.name));
             w!(out, "        {}", self.encode_kind(&m.kind, &value, &at, &fpath, &enum_name));
         }
+        self.checksums(out, true);
         w!(out, "        Ok(())");
         w!(out, "    }}");
     }
@@ -564,7 +610,8 @@ impl StructGen<'_, '_> {
         let name = self.plan.name;
         w!(out, "");
         w!(out, "    pub(crate) fn push_fields(&self, path: &str, out: &mut Vec<(String, FieldValue)>) {{");
-        for m in &self.plan.members {
+        // Checksums are not listed: they are a function of the bytes.
+        for m in self.plan.members.iter().filter(|m| m.checksum.is_none()) {
             let value = if let Some(magic) = m.magic {
                 format!("{magic:#x}u64")
             } else if self.plan.derived.contains(m.name) {
