@@ -81,6 +81,18 @@ pub fn generate_c(layout: &Path, out_dir: &Path, strict: bool) -> Result<Output,
     Ok(Output { path, structs: generated.structs, warnings })
 }
 
+/// Checks `layout` and writes its CDSL bindings to `out_dir/<stem>_layout.cdsl`
+/// (`ddsl::gen::cdsl::register` implements them at run time).
+pub fn generate_cdsl(layout: &Path, out_dir: &Path) -> Result<Output, BuildError> {
+    let (checked, sources, name) = load(layout)?;
+    let stem = stem(layout);
+    let (_, skipped) = crate::gen::cdsl::accessors(&checked);
+    let warnings = unsupported(&sources, &skipped, false)?;
+    let path = write(out_dir, &format!("{stem}_layout.cdsl"), &crate::gen::cdsl::declarations(&checked, &name))?;
+    let structs = crate::gen::rust::plan_all(&checked).0.iter().map(|p| p.name.to_string()).collect();
+    Ok(Output { path, structs, warnings })
+}
+
 fn stem(layout: &Path) -> &str {
     layout.file_stem().and_then(|s| s.to_str()).unwrap_or("layout")
 }

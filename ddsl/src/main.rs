@@ -2,8 +2,7 @@
 //!
 //! Exit status: 0 when everything is accepted (`check`), decodes without
 //! faults (`dump`, `walk`) or is clean (`fsck`); 1 when diagnostics, faults
-//! or violations were reported; 2 on usage or I/O errors and for the
-//! generator not implemented yet (`gen --emit cdsl`).
+//! or violations were reported; 2 on usage or I/O errors.
 #![forbid(unsafe_code)]
 
 use cdsl::diagnostics::{self, Colour, Diagnostic};
@@ -46,7 +45,9 @@ enum Command {
     /// with `--strict`). `--emit isabelle` writes `<Stem>_Layout.thy` and a
     /// `ROOT` (records, encode/decode, round-trip lemma stubs for the
     /// fixed-layout structs), `--emit coq` their Coq mirror with the round
-    /// trips proved (`make -C DIR`). CDSL is not implemented yet (exit 2).
+    /// trips proved (`make -C DIR`). `--emit cdsl` writes
+    /// `<stem>_layout.cdsl`: getters and setters of every integer field
+    /// for CDSL programs (implemented by `ddsl::gen::cdsl::register`).
     Gen {
         spec: PathBuf,
         #[arg(long, value_enum)]
@@ -125,15 +126,13 @@ fn main() -> ExitCode {
 }
 
 fn gen(spec: &Path, emit: Emit, out: &Path, strict: bool) -> ExitCode {
-    let what = match emit {
-        Emit::Rust => return gen_files(ddsl::build::generate_file(spec, out, strict)),
-        Emit::C => return gen_files(ddsl::build::generate_c(spec, out, strict)),
-        Emit::Cdsl => "cdsl",
-        Emit::Isabelle => return gen_prover(spec, out, ddsl::gen::fixed::Prover::Isabelle),
-        Emit::Coq => return gen_prover(spec, out, ddsl::gen::fixed::Prover::Coq),
-    };
-    eprintln!("error: `ddsl gen --emit {what}` is not implemented yet (issue #5); `--emit rust` and `--emit c` are");
-    ExitCode::from(2)
+    match emit {
+        Emit::Rust => gen_files(ddsl::build::generate_file(spec, out, strict)),
+        Emit::C => gen_files(ddsl::build::generate_c(spec, out, strict)),
+        Emit::Cdsl => gen_files(ddsl::build::generate_cdsl(spec, out)),
+        Emit::Isabelle => gen_prover(spec, out, ddsl::gen::fixed::Prover::Isabelle),
+        Emit::Coq => gen_prover(spec, out, ddsl::gen::fixed::Prover::Coq),
+    }
 }
 
 fn gen_prover(spec: &Path, out: &Path, prover: ddsl::gen::fixed::Prover) -> ExitCode {

@@ -48,15 +48,14 @@ fn dump_with_a_bad_layout_reports_it_and_exits_1() {
 }
 
 #[test]
-fn unwritten_generators_say_so_and_exit_2() {
-    let out = std::env::temp_dir().join(format!("ddsl-cli-gen-{}", std::process::id()));
-    let out = out.to_str().expect("utf-8 temp dir");
+fn gen_cdsl_writes_the_bindings() {
+    let dir = std::env::temp_dir().join(format!("ddsl-cli-gen-cdsl-{}", std::process::id()));
+    let out = dir.to_str().expect("utf-8 temp dir");
     let (code, stdout, stderr) = ddsl(&["gen", "../fs-examples/ext2/ext2.ddsl", "--emit", "cdsl", "-o", out]);
-    assert_eq!((code, stdout.as_str()), (2, ""));
-    assert_eq!(
-        stderr,
-        "error: `ddsl gen --emit cdsl` is not implemented yet (issue #5); `--emit rust` and `--emit c` are\n"
-    );
+    assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+    assert!(stderr.ends_with("(7 structs)\n"), "{stderr}");
+    let text = std::fs::read_to_string(dir.join("ext2_layout.cdsl")).expect("ext2_layout.cdsl");
+    assert!(text.contains("\ninode_get_i_mode_kind : ((WordArray U8)!, U32) -> U16\n"), "{text}");
 }
 
 #[test]
