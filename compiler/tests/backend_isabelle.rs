@@ -13,10 +13,16 @@ mod progen;
 #[path = "common/programs.rs"]
 mod programs;
 
+#[path = "common/hol_eval.rs"]
+mod hol_eval;
+
 use cdsl::backend::isabelle::{self, check};
 use cdsl::backend::{coq, prover};
 use cdsl::core::{ir, lower};
+use cdsl::interp::Interpreter;
 use cdsl::source::SourceMap;
+use cdsl::typeck::types::Ty;
+use cdsl_runtime::{Library, Value, ValueStore};
 use programs::{cdsl_files, manifest};
 use std::process::Command;
 
@@ -396,4 +402,112 @@ fn isabelle_keywords_and_hol_names_are_renamed() {
     assert_eq!(coq_names["where"], "where_");
     assert_eq!(coq_names["map_"], "map_");
     assert_eq!(coq_names["lemma"], "lemma");
+}
+
+/// A runtime value as the evaluator's, at CDSL type `ty`; `None` for
+/// what the shallow embedding has no value for here (arrays, functions).
+fn to_val(value: &Value, ty: &Ty, types: &isabelle::types::Types) -> Option<hol_eval::Val> {
+    use hol_eval::Val;
+    Some(match (value, ty) {
+        (Value::Word { bits, value }, _) => Val::Word(u32::from(*bits), *value),
+        (Value::Bool(b), _) => Val::Bool(*b),
+        (Value::Str(s), _) => Val::Str(s.to_string()),
+        (Value::Unit, _) | (Value::SysState, _) => Val::Unit,
+        (Value::Tuple(items), Ty::Tuple(tys)) => {
+            Val::Tuple(items.iter().zip(tys.iter()).map(|(v, t)| to_val(v, t, types)).collect::<Option<_>>()?)
+        }
+        (Value::Record(fields), Ty::Record { .. }) if fields.is_empty() => Val::Unit,
+        (Value::Record(fields), Ty::Record { fields: tys, .. }) => {
+            let decl = types.record(ty).ok()?;
+            let values = fields
+                .iter()
+                .zip(tys.iter())
+                .map(|((_, v), (_, f))| to_val(v.as_ref()?, &f.ty, types))
+                .collect::<Option<_>>()?;
+            Val::Record(decl.name.clone(), values)
+        }
+        (Value::Variant(tag, payload), Ty::Variant(alts)) => {
+            let index = alts.keys().position(|t| **t == **tag)?;
+            Val::Ctor(index, Box::new(to_val(payload, alts.get(tag)?, types)?))
+        }
+        _ => return None,
+    })
+}
+
+fn reaches_abstract(core: &ir::Program, name: &str) -> bool {
+    let Some(function) = core.functions.get(name) else { return false };
+    function.body.is_none() || prover::callees(function).iter().any(|c| reaches_abstract(core, c))
+}
+
+/// The shallow HOL definitions, parsed back and evaluated
+/// (`common/hol_eval.rs`), compute what the value interpreter computes.
+#[test]
+fn shallow_definitions_evaluate_as_the_value_interpreter() {
+    let mut files = cdsl_files("benches/engines");
+    files.extend(cdsl_files("../fs-examples/cdsl"));
+    files.extend(cdsl_files("../fs-examples/ext2"));
+    files.extend(cdsl_files("tests/backend_rust"));
+    files.extend(cdsl_files("tests/backend_coq"));
+    files.extend(cdsl_files("tests/typing/pass"));
+    let library = Library::default();
+    let mut compared = 0;
+    for path in files {
+        let Some((_, core)) = programs::load(&path) else { continue };
+        let output = isabelle::generate(&core, "m").expect("translates");
+        let definitions = hol_eval::definitions(&output.theories[1].1)
+            .unwrap_or_else(|e| panic!("{}: the shallow theory does not parse back: {e}", path.display()));
+        for (function, arg) in programs::runs_of(&path, &core) {
+            if reaches_abstract(&core, &function) {
+                continue;
+            }
+            let entry = &core.functions[&function];
+            let Ok(expected) =
+                Interpreter::new(&core, &library).with_fuel(200_000).call(&function, arg.clone(), &mut ValueStore)
+            else {
+                continue;
+            };
+            let param = entry.param.as_ref().map_or(Ty::Unit, |(_, t)| t.clone());
+            let (Some(arg_val), Some(expected_val)) =
+                (to_val(&arg, &param, &output.types), to_val(&expected, &entry.result, &output.types))
+            else {
+                continue;
+            };
+            let mut eval = hol_eval::Eval { globals: definitions.clone(), types: &output.types, steps: 0 };
+            let env = std::rc::Rc::new(Default::default());
+            let name = hol_eval::Term::Name(output.names[&function].clone());
+            let got = eval.eval(&name, &env).and_then(|f| match entry.param {
+                Some(_) => eval.apply_value(f, arg_val),
+                None => Ok(f),
+            });
+            let got = got.unwrap_or_else(|e| panic!("{}: {function} {arg}: {e}", path.display()));
+            assert!(
+                hol_eval::same(&got, &expected_val).unwrap_or(false),
+                "{}: {function} {arg}: HOL gives {got:?}, the interpreter {expected}",
+                path.display()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 300, "only {compared} runs compared");
+    println!("{compared} shallow HOL evaluations equal the value interpreter's");
+}
+
+/// The evaluation is not vacuous: a shallow definition changed by one
+/// literal computes something else, and the comparison sees it.
+#[test]
+fn a_wrong_shallow_definition_evaluates_differently() {
+    let core = sample_session_core();
+    let output = isabelle::generate(&core, "names").expect("translates");
+    let shallow = &output.theories[1].1;
+    let run = |text: &str| -> hol_eval::Val {
+        let definitions = hol_eval::definitions(text).expect("parses back");
+        let mut eval = hol_eval::Eval { globals: definitions, types: &output.types, steps: 0 };
+        let f = eval.eval(&hol_eval::Term::Name("x'".into()), &std::rc::Rc::new(Default::default())).expect("x'");
+        eval.apply_value(f, hol_eval::Val::Word(32, 2)).expect("x' 2")
+    };
+    let expected = hol_eval::Val::Word(32, 3);
+    assert!(hol_eval::same(&run(shallow), &expected).expect("words"), "x' 2 = 3");
+    let wrong = shallow.replacen("(x'' + (1 :: (32 word)))", "(x'' + (2 :: (32 word)))", 1);
+    assert_ne!(&wrong, shallow);
+    assert!(!hol_eval::same(&run(&wrong), &expected).expect("words"), "the changed definition still gives 3");
 }

@@ -31,7 +31,7 @@ pub mod check;
 mod models;
 pub mod names;
 mod obligations;
-mod types;
+pub mod types;
 
 use super::prover::{self, call_order, names::instance_name, names::Locals};
 use crate::core::ir::{CaseArm, Expr, ExprKind, Function, Program};
@@ -82,6 +82,8 @@ pub struct Output {
     pub names: BTreeMap<String, String>,
     /// How many lemmas are closed by `sorry`.
     pub obligations: usize,
+    /// The records and datatypes of the types theory, by shape.
+    pub types: Types,
 }
 
 impl Output {
@@ -160,6 +162,7 @@ pub fn generate(program: &Program, module: &str) -> Result<Output, IsabelleError
         theories,
         names: functions,
         obligations: count,
+        types,
     })
 }
 
