@@ -12,31 +12,14 @@ use cdsl_runtime::{Library, Value};
 
 const EXT2: &str = "../fs-examples/ext2/ext2.ddsl";
 
-const PROGRAM: &str = r#"
-unwrap : R (WordArray U8) (WordArray U8) -> WordArray U8
-unwrap r = r | Success a -> a
-             | Error a -> a
-
-failed : R (WordArray U8) (WordArray U8) -> (WordArray U8, Bool)
-failed r = r | Success a -> (a, False)
-             | Error a -> (a, True)
-
-fields : SysState -> (SysState, (U16, U16, U32, U8, U8, U8, Bool))
-fields st =
-  wordarray_create [U8] (st, 256)
-  | Success (st, arr) -> (let arr = unwrap (inode_set_i_links_count (arr, 128, 7))
-                          in let arr = unwrap (inode_set_i_mode_kind (arr, 128, 4))
-                          in let arr = unwrap (inode_set_i_size (arr, 128, 70000))
-                          in let (arr, outside) = failed (inode_set_i_size (arr, 250, 1))
-                          in let n = inode_get_i_links_count (arr, 128) !arr
-                          in let k = inode_get_i_mode_kind (arr, 128) !arr
-                          in let s = inode_get_i_size (arr, 128) !arr
-                          in let low = wordarray_get [U8] (arr, 154) !arr
-                          in let mode = wordarray_get [U8] (arr, 129) !arr
-                          in let size = wordarray_get [U8] (arr, 133) !arr
-                          in (wordarray_free [U8] (st, arr), (n, k, s, low, mode, size, outside)))
-  | Error st -> (st, (0, 0, 0, 0, 0, 0, False))
-"#;
+/// The program of docs/ddsl.md's "Generating CDSL bindings".
+fn program() -> String {
+    let text = std::fs::read_to_string("../docs/ddsl.md").expect("docs/ddsl.md");
+    let section = &text[text.find("## Generating CDSL bindings").expect("section")..];
+    let start = section.find("```cdsl\n").expect("cdsl block") + "```cdsl\n".len();
+    let len = section[start..].find("```\n").expect("closed block");
+    section[start..start + len].to_string()
+}
 
 #[test]
 fn generated_bindings_run_on_both_interpreters() {
@@ -46,7 +29,7 @@ fn generated_bindings_run_on_both_interpreters() {
     let checked = ddsl::check_text(file, &text).0.expect("ext2.ddsl checks");
     let bindings = ddsl::gen::cdsl::declarations(&checked, "ext2.ddsl");
     let prelude = std::fs::read_to_string("../runtime/cdsl/prelude.cdsl").expect("prelude");
-    let source = format!("{prelude}\n{bindings}\n{PROGRAM}");
+    let source = format!("{prelude}\n{bindings}\n{}", program());
     let file = sources.add("program.cdsl", source).expect("small");
     let (module, errors) = cdsl::syntax::parse_module(file, sources.text(file));
     assert!(errors.is_empty(), "{errors:?}");
