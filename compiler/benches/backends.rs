@@ -4,8 +4,9 @@
 //! programs written by hand as idiomatic Rust (`backends/handwritten.rs`),
 //! compiled together into one crate by `rustc -C opt-level=3` and timed in
 //! one run (best of `RUNS`, wall clock, the argument hidden from the
-//! optimiser); the C backend beside them (`cc -O2`, timed inside the
-//! program with `clock()`, best of `RUNS`) where `cc` is installed. Every
+//! optimiser); the C backend beside them (`cc -O2`, and `-O3` as rustc's
+//! level, timed inside the program with `clock()`, best of `RUNS`) where
+//! `cc` is installed. Every
 //! result is checked against the value interpreter. Prints the times and
 //! the generated/hand-written ratio (target: within 1.5x).
 
@@ -121,7 +122,7 @@ fn time_rust(programs: &[(&str, ir::Program)], ns: &[u32]) -> Vec<(Duration, Dur
 /// The best of `RUNS` timed runs of `main (SysState, n)` compiled by the C
 /// backend, and its printed result; `None` (with the reason printed) when
 /// it cannot be built here.
-fn time_c(core: &ir::Program, name: &str, n: u32) -> Option<(Duration, String)> {
+fn time_c(core: &ir::Program, name: &str, n: u32, level: &str) -> Option<(Duration, String)> {
     let options = c::Options::default();
     let code = c::generate(core, None, &options).ok()?.code;
     let entry = c::entry_function(core, &options, "cdsl_entry", "main", &arg(n)).ok()?;
@@ -132,7 +133,7 @@ fn time_c(core: &ir::Program, name: &str, n: u32) -> Option<(Duration, String)> 
          \"%.9f\\n\", best);\n    return 0;\n}}\n"
     );
     let dir = scratch(name);
-    let binary = match c::engine::compile(&dir, &source, &["-O2"]) {
+    let binary = match c::engine::compile(&dir, &source, &[level]) {
         Ok(binary) => binary,
         Err(e) => {
             println!("  {name}: no C column ({e})");
@@ -151,7 +152,10 @@ fn main() {
     let library = Library::default();
     let programs: Vec<(&str, ir::Program)> = PROGRAMS.iter().map(|(name, _)| (*name, load(name))).collect();
     let ns: Vec<u32> = PROGRAMS.iter().map(|(_, n)| if quick { 64 } else { *n }).collect();
-    println!("backends: best of {RUNS} runs of `main (SysState, n)`; generated Rust against hand-written Rust");
+    println!(
+        "backends: best of {RUNS} runs of `main (SysState, n)`; generated Rust against hand-written Rust (rustc -C \
+         opt-level=3), C beside them (its time / hand-written's)"
+    );
     let rust_times = time_rust(&programs, &ns);
     let mut worst: f64 = 0.0;
     for (((name, core), n), (generated, hand, g, h)) in programs.iter().zip(&ns).zip(rust_times) {
@@ -164,14 +168,14 @@ fn main() {
         assert_eq!(h, g, "{name}: the hand-written Rust disagrees with the generated");
         let ratio = generated.as_secs_f64() / hand.as_secs_f64().max(1e-9);
         worst = worst.max(ratio);
-        let c_column = match time_c(core, name, *n) {
-            Some((c_time, result)) => {
+        let mut c_column = String::new();
+        for level in ["-O2", "-O3"] {
+            if let Some((c_time, result)) = time_c(core, name, *n, level) {
                 assert_eq!(result, expected, "{name}: the C backend disagrees with the interpreter");
                 let ratio = c_time.as_secs_f64() / hand.as_secs_f64().max(1e-9);
-                format!("  C {c_time:>9.2?}  C/hand {ratio:>5.2}")
+                let _ = write!(c_column, "  C {level} {c_time:>9.2?} ({ratio:>5.2}x)");
             }
-            None => String::new(),
-        };
+        }
         println!(
             "  {name:<9} n={n:<7} generated {generated:>9.2?}  hand-written {hand:>9.2?}  generated/hand \
              {ratio:>5.2}{c_column}"
