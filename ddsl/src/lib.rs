@@ -14,12 +14,13 @@
 //! 6. [`fsck`] — checks the cross-structure invariants (`space`, `reserve`,
 //!    `bitmap`, `links`, `owns`/`refs`) on top of the walk (`ddsl fsck`).
 //!
-//! 7. [`gen::rust`] — the Rust generator (owned structs with decode/encode,
-//!    zero-copy views); [`build`] runs it from a build script (`OUT_DIR`).
+//! 7. [`gen`] — generators: Rust (owned structs with decode/encode,
+//!    zero-copy views; [`build`] runs it from a build script), C, CDSL
+//!    bindings, Isabelle and Coq. [`lookup`] resolves paths through the
+//!    marked structures (`ddsl walk SPEC IMAGE PATH`); [`crc`] the checksums.
 //!
-//! The C, CDSL and Isabelle generators and writing whole images are not
-//! written yet. Errors of every stage are data converted into
-//! `cdsl::diagnostics::Diagnostic`.
+//! Writing whole images is not written yet. Errors of every stage are data
+//! converted into `cdsl::diagnostics::Diagnostic`.
 #![forbid(unsafe_code)]
 
 pub mod build;
