@@ -47,8 +47,9 @@ pub trait Backend: Sync {
     /// Program `index`'s translation.
     fn module(&self, sources: &SourceMap, core: &ir::Program, index: usize) -> Result<String, String>;
     /// An entry function for run `k` of program `index` (named
-    /// [`entry_name`]), placed after the module's code: calls `function`
-    /// on `arg` and prints the result as the interpreters display it.
+    /// [`entry_name`]), placed after the module's code: runs `function` on
+    /// `arg`, its result in the interpreters' display format becoming one
+    /// line of the batch's output.
     fn entry(&self, core: &ir::Program, index: usize, k: usize, function: &str, arg: &Value) -> Result<String, String>;
     /// One program calling every run of `units` in order, a line each.
     fn batch(&self, units: &[(usize, &Unit)]) -> String;
