@@ -10,8 +10,8 @@
 //! `--foreground`, in a new session, its stderr in a log file) and returns
 //! once the mount is live. The daemon keeps three files in the state
 //! directory (`$XDG_RUNTIME_DIR/cdslfs`, or `/tmp/cdslfs-UID`), named after
-//! the mount point: `.pid` while it runs, `.log` (its stderr) and `.result`
-//! (`ok`, or what went wrong, written once the image is synced). `umount`
+//! the mount point: `.pid` while it runs, `.log` (its stderr, removed after
+//! a clean exit) and `.result` (what went wrong, if anything did). `umount`
 //! runs `fusermount3 -u` and waits for the daemon to exit, then reports its
 //! result: when `umount` returns 0, the image is synced and `e2fsck` can
 //! run. SIGINT, SIGTERM and SIGHUP unmount, sync and exit the same way.
@@ -244,11 +244,15 @@ fn mount_foreground(m: &MountArgs, notify_ready: bool, daemon: bool) -> Result<(
             let _ = out.write_all(b"ready\n").and_then(|()| out.flush());
         }
     });
-    let verdict = match &served {
-        Ok(()) => "ok\n".to_string(),
-        Err(e) => format!("{e}\n"),
+    // Only a failure leaves a result behind (for `umount` to report); the
+    // pid file goes last, so `umount` knows a daemon that died before this.
+    let wrote = match &served {
+        Ok(()) => Ok(()),
+        Err(e) => std::fs::write(&result_file, format!("{e}\n")),
     };
-    let wrote = std::fs::write(&result_file, verdict);
+    if served.is_ok() && daemon {
+        let _ = std::fs::remove_file(state_file(&path, "log")?);
+    }
     let _ = std::fs::remove_file(&pid_file);
     served.map_err(fail)?;
     wrote.map_err(|e| fail(format!("cannot write {}: {e}", result_file.display())))
@@ -280,6 +284,7 @@ fn mount_daemon(m: &MountArgs) -> Result<(), Fail> {
     }
     let status = child.wait().map_err(|e| fail(format!("waiting for the daemon: {e}")))?;
     let log = std::fs::read_to_string(&log_file).unwrap_or_default();
+    let _ = std::fs::remove_file(&log_file);
     let why = log.lines().map(|l| l.strip_prefix("cdslfs: ").unwrap_or(l)).collect::<Vec<_>>().join("\n");
     Err(fail(if why.is_empty() { format!("the daemon failed ({status})") } else { why }))
 }
@@ -334,13 +339,15 @@ fn umount(mountpoint: &Path, timeout: Duration) -> Result<(), Fail> {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    // The daemon writes its result, then removes its pid file: a pid file
-    // left without a result is a daemon that died before syncing.
+    // The daemon writes a result only when it fails, then removes its pid
+    // file: a pid file left behind is a daemon that died before syncing.
     let died = pid_file.exists();
     let _ = std::fs::remove_file(&pid_file);
     match std::fs::read_to_string(&result_file) {
-        Ok(r) if r.trim() == "ok" => Ok(()),
-        Ok(r) => Err(fail(format!("the daemon for {} failed: {}", path.display(), r.trim()))),
+        Ok(r) => {
+            let _ = std::fs::remove_file(&result_file);
+            Err(fail(format!("the daemon for {} failed: {}", path.display(), r.trim())))
+        }
         Err(_) if died => Err(fail(format!("the daemon for {} exited without syncing the image", path.display()))),
         Err(_) => Ok(()),
     }
