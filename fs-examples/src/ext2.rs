@@ -54,7 +54,7 @@ pub fn open(image: &Path, engine: Engine, read_only: bool) -> Result<Box<dyn Ops
     }
     match err {
         0 => {}
-        95 => return Err(format!("`{}`: unsupported feature (incompat bits {feature:#x})", image.display())),
+        95 => return Err(format!("`{}`: unsupported feature {}", image.display(), incompat_names(feature))),
         _ => {
             return Err(format!("`{}`: not an ext2 file system this driver can read (bad superblock)", image.display()))
         }
@@ -66,6 +66,31 @@ pub fn open(image: &Path, engine: Engine, read_only: bool) -> Result<Box<dyn Ops
         ));
     }
     Ok(Box::new(Native { dev: Some(dev), read_only, block_size }))
+}
+
+/// The names of incompatible feature bits (as `dumpe2fs` prints them).
+fn incompat_names(bits: u32) -> String {
+    const NAMES: [(u32, &str); 15] = [
+        (0x1, "compression"),
+        (0x4, "needs_recovery"),
+        (0x8, "journal_dev"),
+        (0x10, "meta_bg"),
+        (0x40, "extent"),
+        (0x80, "64bit"),
+        (0x100, "mmp"),
+        (0x200, "flex_bg"),
+        (0x400, "ea_inode"),
+        (0x1000, "dirdata"),
+        (0x2000, "metadata_csum_seed"),
+        (0x4000, "large_dir"),
+        (0x8000, "inline_data"),
+        (0x10000, "encrypt"),
+        (0x20000, "casefold"),
+    ];
+    let known = NAMES.iter().filter(|(bit, _)| bits & bit != 0).map(|(_, name)| name.to_string());
+    let unknown = (bits & !NAMES.iter().fold(0, |all, (bit, _)| all | bit) != 0)
+        .then(|| format!("{:#x}", bits & !NAMES.iter().fold(0, |all, (bit, _)| all | bit)));
+    known.chain(unknown).collect::<Vec<_>>().join(", ")
 }
 
 /// The block size from the superblock (byte 1024 + 24: log2(size) - 10),
