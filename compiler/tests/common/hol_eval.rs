@@ -52,6 +52,10 @@ pub enum Val {
     Closure(Pat, Rc<Term>, Rc<HashMap<String, Val>>),
     /// A builtin waiting for arguments.
     Partial(String, Vec<Val>),
+    /// A word array (a HOL list).
+    List(Vec<Val>),
+    /// A HOL option (the base theories' array models return them).
+    Opt(Option<Box<Val>>),
 }
 
 // ---- parsing ----
@@ -127,9 +131,16 @@ impl Parser {
         match self.peek() {
             Some("%") => {
                 self.next()?;
-                let pat = self.pattern()?;
+                let mut pats = vec![self.pattern()?];
+                while self.peek() != Some(".") {
+                    pats.push(self.pattern()?);
+                }
                 self.expect(".")?;
-                Ok(Term::Lam(pat, Rc::new(self.term()?)))
+                let mut body = self.term()?;
+                for pat in pats.into_iter().rev() {
+                    body = Term::Lam(pat, Rc::new(body));
+                }
+                Ok(body)
             }
             Some("let") => {
                 self.next()?;
@@ -298,6 +309,22 @@ pub fn definitions(theory: &str) -> R<HashMap<String, Term>> {
     Ok(out)
 }
 
+/// The runtime models a shallow theory assumes in its locale: the
+/// abstract function's name → its model.
+pub fn models(theory: &str) -> R<HashMap<String, Term>> {
+    let mut out = HashMap::new();
+    for line in theory.lines() {
+        let line = line.trim_start();
+        let Some(rest) = line.strip_prefix("assumes ").or_else(|| line.strip_prefix("and ")) else { continue };
+        let Some((_, equation)) = rest.split_once(": \"") else { continue };
+        let equation = equation.strip_suffix('"').ok_or("unterminated model")?;
+        let (name, body) = equation.split_once(" = ").ok_or("not `name = ..`")?;
+        let term = parse(body).map_err(|e| format!("{name}: {e}"))?;
+        out.insert(name.to_owned(), term);
+    }
+    Ok(out)
+}
+
 // ---- evaluation ----
 
 pub struct Eval<'t> {
@@ -305,6 +332,20 @@ pub struct Eval<'t> {
     pub types: &'t Types,
     pub steps: u64,
 }
+
+const BUILTINS: &[&str] = &[
+    "cdsl_div",
+    "cdsl_mod",
+    "cdsl_shl",
+    "cdsl_shr",
+    "ucast",
+    "cdsl_wa_length",
+    "cdsl_wa_get",
+    "cdsl_wa_put",
+    "cdsl_wa_create",
+    "cdsl_seq",
+    "case_option",
+];
 
 fn mask(bits: u32) -> u64 {
     if bits >= 64 {
@@ -326,7 +367,7 @@ impl Eval<'_> {
         if let Some(body) = self.globals.get(name).cloned() {
             return self.eval(&body, &Rc::new(HashMap::new()));
         }
-        if ["cdsl_div", "cdsl_mod", "cdsl_shl", "cdsl_shr", "ucast"].contains(&name) {
+        if BUILTINS.contains(&name) {
             return Ok(Val::Partial(name.to_owned(), vec![]));
         }
         if let Some(ty) = name.strip_prefix("case_") {
@@ -349,8 +390,12 @@ impl Eval<'_> {
         if ["cdsl_div", "cdsl_mod", "cdsl_shl", "cdsl_shr"].contains(&name) {
             return Ok(2);
         }
-        if name == "ucast" {
-            return Ok(1);
+        match name {
+            "ucast" | "cdsl_wa_length" => return Ok(1),
+            "cdsl_wa_create" => return Ok(2),
+            "cdsl_wa_get" | "cdsl_wa_put" | "case_option" => return Ok(3),
+            "cdsl_seq" => return Ok(5),
+            _ => {}
         }
         if let Some(ty) = name.strip_prefix("case_") {
             let v = self.types.variants.values().find(|v| v.name == ty).ok_or("case")?;
@@ -406,6 +451,61 @@ impl Eval<'_> {
             }
             "cdsl_shr" => words(&args).map(|(b, x, y)| Val::Word(b, if y >= u64::from(b) { 0 } else { x >> y })),
             "ucast" => Ok(Val::Partial("ucast_value".into(), args)),
+            "cdsl_wa_length" => match args.as_slice() {
+                [Val::List(xs)] => Ok(Val::Word(32, xs.len() as u64)),
+                other => Err(format!("{name} on {other:?}")),
+            },
+            "cdsl_wa_get" => match args.as_slice() {
+                [zero, Val::List(xs), Val::Word(_, i)] => {
+                    Ok(xs.get(usize::try_from(*i).unwrap_or(usize::MAX)).cloned().unwrap_or_else(|| zero.clone()))
+                }
+                other => Err(format!("{name} on {other:?}")),
+            },
+            "cdsl_wa_put" => match args.as_slice() {
+                [Val::List(xs), Val::Word(_, i), v] => Ok(Val::Opt(match usize::try_from(*i) {
+                    Ok(i) if i < xs.len() => {
+                        let mut ys = xs.clone();
+                        ys[i] = v.clone();
+                        Some(Box::new(Val::List(ys)))
+                    }
+                    _ => None,
+                })),
+                other => Err(format!("{name} on {other:?}")),
+            },
+            "cdsl_wa_create" => match args.as_slice() {
+                [zero, Val::Word(_, n)] if *n > 1 << 24 => {
+                    let _ = zero;
+                    Ok(Val::Opt(None))
+                }
+                [zero, Val::Word(_, n)] => Ok(Val::Opt(Some(Box::new(Val::List(vec![zero.clone(); *n as usize]))))),
+                other => Err(format!("{name} on {other:?}")),
+            },
+            "case_option" => {
+                let opt = args.pop().ok_or("case_option")?;
+                let some = args.pop().ok_or("case_option")?;
+                let none = args.pop().ok_or("case_option")?;
+                match opt {
+                    Val::Opt(None) => Ok(none),
+                    Val::Opt(Some(v)) => self.apply(some, *v),
+                    other => Err(format!("case_option on {other:?}")),
+                }
+            }
+            "cdsl_seq" => {
+                let [Val::Word(bits, lo), Val::Word(_, hi), Val::Word(_, st), f, acc] =
+                    <[Val; 5]>::try_from(args).map_err(|_| "cdsl_seq arity")?
+                else {
+                    return Err("cdsl_seq on non-words".into());
+                };
+                let step = st.max(1);
+                let count = if hi <= lo { 0 } else { (hi - lo).div_ceil(step) };
+                let mut acc = acc;
+                for k in 0..count {
+                    let idx = Val::Word(bits, lo.wrapping_add(k.wrapping_mul(step)) & mask(bits));
+                    let partial = self.apply(f.clone(), acc)?;
+                    acc = self.apply(partial, idx)?;
+                }
+                Ok(acc)
+            }
             _ if name.starts_with("case_") => {
                 let scrutinee = args.pop().ok_or("case")?;
                 let Val::Ctor(index, payload) = scrutinee else { return Err(format!("{name} on {scrutinee:?}")) };
@@ -541,6 +641,9 @@ pub fn same(x: &Val, y: &Val) -> R<bool> {
             a.len() == b.len() && a.iter().zip(b).map(|(x, y)| same(x, y)).collect::<R<Vec<_>>>()?.iter().all(|b| *b)
         }
         (Val::Ctor(i, a), Val::Ctor(j, b)) => i == j && same(a, b)?,
+        (Val::List(a), Val::List(b)) => {
+            a.len() == b.len() && a.iter().zip(b).map(|(x, y)| same(x, y)).collect::<R<Vec<_>>>()?.iter().all(|b| *b)
+        }
         (x, y) => return Err(format!("comparing {x:?} and {y:?}")),
     })
 }
