@@ -333,13 +333,44 @@ fn run_engine_c_prints_what_the_value_engine_prints() {
 
 /// The generated code of a small program, shown below its source.
 fn snapshot(name: &str, source: &str) -> String {
+    let (sources, core) = lower_named(name, source);
+    let output = c::generate(&core, Some(&sources), &Options::default()).expect("translates");
+    format!("{source}\n/* ---- generated C ---- */\n{}", output.code)
+}
+
+fn lower_named(name: &str, source: &str) -> (SourceMap, ir::Program) {
     let mut sources = SourceMap::new();
     let file = sources.add(format!("{name}.cdsl"), source).expect("small");
     let (module, errors) = cdsl::syntax::parse_module(file, sources.text(file));
     assert!(errors.is_empty(), "{errors:?}");
     let core = lower::lower(&cdsl::typeck::check_program(&[&module]).expect("well typed"));
-    let output = c::generate(&core, Some(&sources), &Options::default()).expect("translates");
-    format!("{source}\n/* ---- generated C ---- */\n{}", output.code)
+    (sources, core)
+}
+
+#[test]
+fn snapshot_of_a_header_for_user_code() {
+    let source = "\
+type SysState
+type Buf
+type R a e = <Success a | Error e>
+
+buf_create : (SysState, U32) -> R (SysState, Buf) SysState
+buf_length : Buf! -> U32
+
+type Node = { ino : U32 }
+new_node : SysState -> R (SysState, Node take (..)) SysState
+
+length_twice : Buf! -> U32
+length_twice b = buf_length b + buf_length b
+";
+    let (sources, core) = lower_named("buffers", source);
+    let options = Options { user_abstracts: true, header: Some("buffers".to_owned()), ..Options::default() };
+    let output = c::generate(&core, Some(&sources), &options).expect("translates");
+    let header = output.header.expect("a header");
+    insta::assert_snapshot!(
+        "backend_c_header",
+        format!("{source}\n/* ---- buffers.h ---- */\n{header}\n/* ---- buffers.c ---- */\n{}", output.code)
+    );
 }
 
 #[test]
