@@ -235,8 +235,8 @@ int main(int argc, char **argv) {{
     )
 }
 
-/// Random bytes made to satisfy the magic numbers, feature gates and
-/// asserts of ext2 and the corpus layout, so that most cases decode.
+/// Random bytes made to satisfy the magic numbers, feature gates, asserts
+/// and checksums of ext2 and the corpus layouts, so that most cases decode.
 fn fix_up(name: &str, b: &mut [u8]) {
     match name {
         "Super" if b.len() >= 64 => {
@@ -254,6 +254,24 @@ fn fix_up(name: &str, b: &mut [u8]) {
             b[32] |= 1;
             b[40] |= 1;
             b[89] |= 1;
+        }
+        "Desc" if b.len() >= 32 => {
+            let inner = ddsl::crc::crc32c(&b[..16]);
+            b[16..20].copy_from_slice(&inner.to_be_bytes());
+            b[22..24].fill(0);
+            let sum = ddsl::crc::crc16(&b[..32]);
+            b[22..24].copy_from_slice(&sum.to_le_bytes());
+        }
+        "Rec" if b.len() >= 8 => {
+            let n = usize::from(b[3]) % (b.len() - 8 + 1);
+            let len = (8 + n).div_ceil(4) * 4;
+            if len <= b.len() {
+                b[3] = n as u8;
+                b[0..2].copy_from_slice(&(len as u16).to_le_bytes());
+                b[4..8].fill(0);
+                let sum = ddsl::crc::crc32c(&b[..len]);
+                b[4..8].copy_from_slice(&sum.to_le_bytes());
+            }
         }
         "DirEntry" | "Entry" if b.len() >= 8 => {
             let name_len = usize::from(b[6]) % (b.len() - 8 + 1);
@@ -367,6 +385,13 @@ fn split(out: &str) -> Vec<String> {
 fn rust_and_c_agree_on_random_ext2_values() {
     if cc_available() {
         agree(Path::new(EXT2));
+    }
+}
+
+#[test]
+fn rust_and_c_agree_on_random_values_with_checksums() {
+    if cc_available() {
+        agree(Path::new("tests/layouts/pass/checksums.ddsl"));
     }
 }
 

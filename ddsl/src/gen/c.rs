@@ -85,9 +85,6 @@ fn c_unsupported(checked: &Checked, plan: &Plan<'_>, bad: &HashSet<String>) -> O
                 return Some(span(format!("a field named `{count}`, the C name of `{}`'s length", m.name)));
             }
         }
-        if m.checksum.is_some() {
-            return Some(span("a checksum field, not in C yet".into()));
-        }
         if let Kind::Fill { .. } = &m.kind {
             return Some(span("an array filling its struct (`[T; ..]`), not in C yet".into()));
         }

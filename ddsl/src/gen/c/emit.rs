@@ -186,7 +186,40 @@ impl Gen<'_, '_> {
     }
 
     pub(super) fn stored(&self, m: &Member<'_>) -> bool {
-        m.magic.is_none() && !self.plan.derived.contains(m.name)
+        m.magic.is_none() && m.checksum.is_none() && !self.plan.derived.contains(m.name)
+    }
+
+    /// Checks (decode) or computes and writes (encode) every checksum field
+    /// against `bound`, the struct's size, after everything else.
+    pub(super) fn checksums(&self, c: &mut String, encode: bool, bound: &str) {
+        for m in &self.plan.members {
+            let (Some(sum), Kind::Int { width, endian, .. }) = (m.checksum, &m.kind) else { continue };
+            let (off, f, w) = (m.offset, m.name, width.bytes());
+            let crc32 = u8::from(sum.algorithm.name == "crc32c");
+            w!(c, "    {{");
+            w!(c, "        uint64_t sum;");
+            w!(c, "        ddsl_v from = {}, to = {};", self.expr(&sum.from), self.expr(&sum.to));
+            w!(c, "        if (!from.ok || !to.ok) return ddsl_fail(err, base + {off}, \"{f}\", DDSL_ARITHMETIC, 0, 0, NULL, NULL);");
+            w!(c, "        if (from.v > to.v || to.v > {bound}) {{");
+            w!(c, "            ddsl_fail(err, base + {off}, \"{f}\", DDSL_CHECKSUM_RANGE, from.v, to.v, NULL, NULL);");
+            w!(c, "            err->c = {bound};");
+            w!(c, "            return -1;");
+            w!(c, "        }}");
+            if encode {
+                w!(c, "        ddsl_wr(bytes + base + {off}, {w}, {}, 0);", big(*endian));
+            }
+            w!(c, "        if (ddsl_checksum({crc32}, bytes, len, base, from.v, to.v, base + {off}, {w}, &sum)) {{");
+            w!(c, "            ddsl_fail(err, base, \"\", DDSL_CHECKSUM_RANGE, from.v, to.v, NULL, NULL);");
+            w!(c, "            err->c = {bound};");
+            w!(c, "            return -1;");
+            w!(c, "        }}");
+            if encode {
+                w!(c, "        ddsl_wr(bytes + base + {off}, {w}, {}, sum);", big(*endian));
+            } else {
+                w!(c, "        if ((uint64_t)f_{f} != sum) return ddsl_fail(err, base + {off}, \"{f}\", DDSL_BAD_CHECKSUM, f_{f}, sum, NULL, NULL);");
+            }
+            w!(c, "    }}");
+        }
     }
 
     /// The variable array whose length the derived field `m` is.
@@ -356,15 +389,19 @@ impl Gen<'_, '_> {
         }
         w!(c, "    used = UINT64_C({fixed}) + var;");
         w!(c, "    (void)used;");
+        w!(c, "    uint64_t bound = UINT64_C({fixed});");
+        w!(c, "    (void)bound;");
         if let Size::Computed(size) = &self.plan.size {
             w!(c, "    {{");
             w!(c, "        ddsl_v size = {};", self.expr(size));
+            w!(c, "        bound = size.v;");
             w!(c, "        if (!size.ok) return ddsl_fail(err, base, \"\", DDSL_ARITHMETIC, 0, 0, NULL, NULL);");
             w!(c, "        if (size.v < used) return ddsl_fail(err, base, \"\", DDSL_SIZE_TOO_SMALL, size.v, used, NULL, NULL);");
             w!(c, "        if (!ddsl_fits(len, base, size.v)) return ddsl_fail(err, base, \"\", DDSL_OUT_OF_BOUNDS, size.v, len, NULL, NULL);");
             w!(c, "    }}");
         }
         self.asserts(c);
+        self.checksums(c, false, "bound");
         w!(c, "    return 0;");
         w!(c, "}}");
     }

@@ -34,6 +34,8 @@ impl Gen<'_, '_> {
                     let ty = int_ty(*width);
                     if let Some(magic) = m.magic {
                         w!(c, "    {ty} f_{f} = ({ty})UINT64_C({magic:#x});");
+                    } else if m.checksum.is_some() {
+                        w!(c, "    {ty} f_{f} = 0; /* computed last */");
                     } else if self.plan.derived.contains(f) {
                         let array = ident(self.derived_array(f));
                         let max = max_of(*width);
@@ -86,6 +88,7 @@ impl Gen<'_, '_> {
             };
             self.encode_kind(c, &m.kind, &value, &at, m.name, &format!("{name}_{}", m.name), "    ");
         }
+        self.checksums(c, true, "size");
         w!(c, "    return 0;");
         w!(c, "}}");
     }
@@ -166,7 +169,8 @@ impl Gen<'_, '_> {
         w!(c, "    size_t i;");
         w!(c, "    char sub[512];");
         w!(c, "    (void)x; (void)i; (void)sub;");
-        for m in &self.plan.members {
+        // Checksums are not listed (as in the Rust `fields()`).
+        for m in self.plan.members.iter().filter(|m| m.checksum.is_none()) {
             let f = m.name;
             if let Some(magic) = m.magic {
                 w!(c, "    fprintf(out, \"%s{f} = %llu\\n\", prefix, (unsigned long long)UINT64_C({magic:#x}));");
