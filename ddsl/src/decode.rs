@@ -129,6 +129,9 @@ pub enum FaultKind {
         algorithm: String,
         found: u64,
         expected: u64,
+        /// The field's bytes and byte order, so a tool can write `expected`.
+        width: u64,
+        big_endian: bool,
     },
     /// A `checksum` range outside its structure (or backwards).
     ChecksumRange {
@@ -172,7 +175,7 @@ impl fmt::Display for FaultKind {
             }
             FaultKind::ZeroSizeEntry => f.write_str("entry takes no bytes, so the entries never end"),
             FaultKind::NoArm { value } => write!(f, "no arm selects {value}"),
-            FaultKind::BadChecksum { algorithm, found, expected } => {
+            FaultKind::BadChecksum { algorithm, found, expected, .. } => {
                 write!(f, "bad {algorithm} checksum {found:#x}, the bytes give {expected:#x}")
             }
             FaultKind::ChecksumRange { from, to, size } => {
@@ -450,7 +453,7 @@ impl<'a> Decoder<'a> {
     fn checksums(&mut self, def: &'a StructDef, path: &str, value: &StructValue, size: Option<u64>, starts: &[u64]) {
         for member in &def.members {
             let Member::Field(f) = member else { continue };
-            let (Some(c), TypeKind::Int { width, .. }) = (&f.checksum, &f.ty.kind) else { continue };
+            let (Some(c), TypeKind::Int { width, endian, .. }) = (&f.checksum, &f.ty.kind) else { continue };
             let Some(index) = value.fields.iter().position(|(n, _)| *n == f.name.name) else { continue };
             let (Some(&start), Some(found)) = (starts.get(index), value.fields[index].1.as_int()) else { continue };
             let field_path = format!("{path}.{}", f.name.name);
@@ -482,7 +485,13 @@ impl<'a> Decoder<'a> {
             }
             let Some(expected) = crate::crc::checksum(&c.algorithm.name, &bytes) else { continue };
             if expected != found {
-                let kind = FaultKind::BadChecksum { algorithm: c.algorithm.name.clone(), found, expected };
+                let kind = FaultKind::BadChecksum {
+                    algorithm: c.algorithm.name.clone(),
+                    found,
+                    expected,
+                    width: width.bytes(),
+                    big_endian: self.layout.endian(*endian) == Endian::Big,
+                };
                 self.fault(&field_path, start, kind);
             }
         }

@@ -40,6 +40,40 @@ impl fmt::Display for Violation {
 pub struct Report {
     pub walk: Walk,
     pub violations: Vec<Violation>,
+    /// Derived fields found wrong, with the bytes that make them right
+    /// (`ddsl fsck --fix` writes them): `free` counters and checksums.
+    pub fixes: Vec<Fix>,
+}
+
+/// Bytes to write at `offset` to make a derived field right.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub path: String,
+    pub offset: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// `value` as `width` bytes in the given byte order.
+fn encode_word(value: u64, width: u64, big_endian: bool) -> Vec<u8> {
+    let le = value.to_le_bytes();
+    let mut bytes = le[..usize::try_from(width.min(8)).unwrap_or(8)].to_vec();
+    if big_endian {
+        bytes.reverse();
+    }
+    bytes
+}
+
+/// Writes `fixes` into `image`; false if one lies outside it.
+pub fn apply(image: &mut [u8], fixes: &[Fix]) -> bool {
+    let mut all = true;
+    for fix in fixes {
+        let range = usize::try_from(fix.offset).ok().and_then(|s| Some(s..s.checked_add(fix.bytes.len())?));
+        match range.and_then(|r| image.get_mut(r)) {
+            Some(slot) => slot.copy_from_slice(&fix.bytes),
+            None => all = false,
+        }
+    }
+    all
 }
 
 /// Who uses one unit of a space.
@@ -59,6 +93,7 @@ struct Fsck<'d, 'a> {
     spaces: BTreeMap<String, (u64, u64, BTreeMap<u64, Usage>)>,
     work: u64,
     out_of_work: bool,
+    fixes: Vec<Fix>,
 }
 
 /// Walks `image` and checks every invariant of `layout`.
@@ -85,11 +120,28 @@ pub fn fsck_with_budget(layout: &Checked, image: &[u8], max_nodes: usize, budget
                 walk.nodes.len()
             ),
         });
-        return Report { walk, violations };
+        return Report { walk, violations, fixes: Vec::new() };
     }
+    let mut fixes: Vec<Fix> = decoder
+        .faults()
+        .iter()
+        .filter_map(|f| match &f.kind {
+            crate::decode::FaultKind::BadChecksum { expected, width, big_endian, .. } => {
+                Some(Fix { path: f.path.clone(), offset: f.offset, bytes: encode_word(*expected, *width, *big_endian) })
+            }
+            _ => None,
+        })
+        .collect();
     let faults = decoder.faults().len();
-    let mut fsck =
-        Fsck { decoder: &mut decoder, layout, violations, spaces: BTreeMap::new(), work: 0, out_of_work: false };
+    let mut fsck = Fsck {
+        decoder: &mut decoder,
+        layout,
+        violations,
+        spaces: BTreeMap::new(),
+        work: 0,
+        out_of_work: false,
+        fixes: Vec::new(),
+    };
     fsck.spaces();
     fsck.claims(&walk);
     fsck.reserves();
@@ -103,19 +155,21 @@ pub fn fsck_with_budget(layout: &Checked, image: &[u8], max_nodes: usize, budget
     }
     fsck.decoder.truncate_faults(faults);
     let violations = fsck.violations;
-    Report { walk, violations }
+    fixes.extend(fsck.fixes);
+    Report { walk, violations, fixes }
 }
 
 /// The path and byte offset of the field a `free` value reads, when it is
 /// `root.field` or `root[i].field` (the offset from the field's `@`
-/// annotation, else the struct's own).
+/// annotation, else the struct's own), and — when that offset is the
+/// field's own — its width and byte order, so it can be rewritten.
 fn locate(
     layout: &Checked,
     decoder: &Decoder<'_>,
     roots: &[crate::decode::RootValue],
     expr: &Expr,
     var: Option<(&str, u64)>,
-) -> Option<(String, u64)> {
+) -> Option<(String, u64, Option<(u64, bool)>)> {
     use crate::decode::Value;
     let ExprKind::Member(base, field) = &expr.kind else { return None };
     let root_named = |name: &str| roots.iter().find(|r| r.name == name);
@@ -138,11 +192,18 @@ fn locate(
         _ => return None,
     };
     let def = layout.struct_def(&s.name)?;
-    let offset = def.members.iter().find_map(|m| match m {
-        Member::Field(f) if f.name.name == field.name => Some(f.offset.map_or(0, |(o, _)| o)),
+    let f = def.members.iter().find_map(|m| match m {
+        Member::Field(f) if f.name.name == field.name => Some(f),
         _ => None,
     })?;
-    Some((format!("{name}.{}", field.name), s.offset.saturating_add(offset)))
+    let word = match (&f.ty.kind, f.offset) {
+        (TypeKind::Int { width, endian, sub: SubFields::None }, Some(_)) => {
+            Some((width.bytes(), layout.endian(*endian) == Endian::Big))
+        }
+        _ => None,
+    };
+    let offset = f.offset.map_or(0, |(o, _)| o);
+    Some((format!("{name}.{}", field.name), s.offset.saturating_add(offset), word))
 }
 
 impl<'a> Fsck<'_, 'a> {
@@ -366,9 +427,18 @@ impl<'a> Fsck<'_, 'a> {
                 let free = hi - lo - used.min(hi - lo);
                 if value != free {
                     let roots = roots.get_or_insert_with(|| self.decoder.decode_roots());
-                    let (at_path, at) = locate(self.layout, self.decoder, roots, &def.value, var).unwrap_or((path, 0));
+                    let found = locate(self.layout, self.decoder, roots, &def.value, var);
                     let message = format!("is {value}, but {free} of {space}#{lo}..{hi} are free");
-                    self.violations.push(Violation { path: at_path, offset: at, message });
+                    match found {
+                        Some((at_path, at, word)) => {
+                            if let Some((width, big)) = word {
+                                let bytes = encode_word(free, width, big);
+                                self.fixes.push(Fix { path: at_path.clone(), offset: at, bytes });
+                            }
+                            self.violations.push(Violation { path: at_path, offset: at, message });
+                        }
+                        None => self.violations.push(Violation { path, offset: 0, message }),
+                    }
                 }
             }
         }

@@ -86,6 +86,10 @@ enum Command {
         /// Decode at most this many structures.
         #[arg(long, default_value_t = ddsl::walk::DEFAULT_MAX_NODES)]
         max_nodes: usize,
+        /// First rewrite the derived fields found wrong — `free` counters and
+        /// checksums — in IMAGE, then check it.
+        #[arg(long)]
+        fix: bool,
     },
 }
 
@@ -121,7 +125,7 @@ fn main() -> ExitCode {
         Command::Walk { spec, image, path: Some(path), cat, max_nodes } => {
             walk_path(&spec, &image, &path, cat, max_nodes, colour)
         }
-        Command::Fsck { spec, image, max_nodes } => fsck(&spec, &image, max_nodes, colour),
+        Command::Fsck { spec, image, max_nodes, fix } => fsck(&spec, &image, max_nodes, fix, colour),
     }
 }
 
@@ -259,11 +263,16 @@ fn walk_path(spec: &Path, image_path: &Path, path: &str, cat: bool, max_nodes: u
     }
 }
 
-fn fsck(spec: &Path, image_path: &Path, max_nodes: usize, colour: Colour) -> ExitCode {
-    let (checked, image) = match load_both(spec, image_path, colour) {
+fn fsck(spec: &Path, image_path: &Path, max_nodes: usize, fix: bool, colour: Colour) -> ExitCode {
+    let (checked, mut image) = match load_both(spec, image_path, colour) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if fix {
+        if let Err(code) = fix_derived(&checked, &mut image, image_path, max_nodes) {
+            return code;
+        }
+    }
     let report = ddsl::fsck::fsck(&checked, &image, max_nodes);
     for violation in &report.violations {
         println!("{violation}");
@@ -279,6 +288,33 @@ fn fsck(spec: &Path, image_path: &Path, max_nodes: usize, colour: Colour) -> Exi
         report.walk.nodes.len()
     );
     ExitCode::from(1)
+}
+
+/// Rewrites wrong derived fields until none is left (a counter fixed may
+/// change bytes a checksum covers; at most four rounds), then saves.
+fn fix_derived(checked: &Checked, image: &mut [u8], path: &Path, max_nodes: usize) -> Result<(), ExitCode> {
+    let mut fixed = 0;
+    for _ in 0..4 {
+        let report = ddsl::fsck::fsck(checked, image, max_nodes);
+        if report.fixes.is_empty() {
+            break;
+        }
+        for f in &report.fixes {
+            eprintln!("fixed: {} (byte {})", f.path, f.offset);
+        }
+        fixed += report.fixes.len();
+        if !ddsl::fsck::apply(image, &report.fixes) {
+            eprintln!("error: a fix lies outside the image; nothing written");
+            return Err(ExitCode::from(1));
+        }
+    }
+    if fixed > 0 {
+        if let Err(e) = std::fs::write(path, &image) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return Err(ExitCode::from(2));
+        }
+    }
+    Ok(())
 }
 
 fn dump(spec: &Path, image_path: &Path, colour: Colour) -> ExitCode {

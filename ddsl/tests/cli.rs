@@ -90,3 +90,27 @@ fn walk_and_fsck_need_an_image_and_say_when_it_is_missing() {
         assert!(stderr.contains("<IMAGE>"), "{stderr}");
     }
 }
+
+/// `fsck --fix` recomputes checksums a layout declares, in place.
+#[test]
+fn fsck_fix_rewrites_checksums() {
+    let dir = std::env::temp_dir().join(format!("ddsl-cli-fix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let layout = dir.join("sum.ddsl");
+    std::fs::write(
+        &layout,
+        "endian le;\nroot d: D at 0;\nstruct D size 12 {\n  a: u64;\n  sum: u32 be checksum crc32c(0 .. 12);\n}\n",
+    )
+    .expect("layout");
+    let image = dir.join("sum.img");
+    std::fs::write(&image, b"abcdefgh\0\0\0\0").expect("image");
+    let (layout, image_path) = (layout.to_str().expect("utf-8"), image.to_str().expect("utf-8"));
+    let (code, stdout, _) = ddsl(&["fsck", layout, image_path]);
+    assert_eq!(code, 1);
+    assert!(stdout.starts_with("d.sum (byte 8): bad crc32c checksum 0x0, the bytes give 0x"), "{stdout}");
+    let (code, stdout, stderr) = ddsl(&["fsck", "--fix", layout, image_path]);
+    assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+    assert!(stderr.starts_with("fixed: d.sum (byte 8)\n"), "{stderr}");
+    let bytes = std::fs::read(&image).expect("image");
+    assert_eq!(&bytes[8..], &ddsl::crc::crc32c(b"abcdefgh\0\0\0\0").to_be_bytes());
+}
