@@ -159,6 +159,13 @@ pub fn fsck_with_budget(layout: &Checked, image: &[u8], max_nodes: usize, budget
     Report { walk, violations, fixes }
 }
 
+/// Where a field lies, and its (width, big endian) when it can be rewritten.
+struct Located {
+    path: String,
+    offset: u64,
+    word: Option<(u64, bool)>,
+}
+
 /// The path and byte offset of the field a `free` value reads, when it is
 /// `root.field` or `root[i].field` (the offset from the field's `@`
 /// annotation, else the struct's own), and — when that offset is the
@@ -169,7 +176,7 @@ fn locate(
     roots: &[crate::decode::RootValue],
     expr: &Expr,
     var: Option<(&str, u64)>,
-) -> Option<(String, u64, Option<(u64, bool)>)> {
+) -> Option<Located> {
     use crate::decode::Value;
     let ExprKind::Member(base, field) = &expr.kind else { return None };
     let root_named = |name: &str| roots.iter().find(|r| r.name == name);
@@ -203,7 +210,7 @@ fn locate(
         _ => None,
     };
     let offset = f.offset.map_or(0, |(o, _)| o);
-    Some((format!("{name}.{}", field.name), s.offset.saturating_add(offset), word))
+    Some(Located { path: format!("{name}.{}", field.name), offset: s.offset.saturating_add(offset), word })
 }
 
 impl<'a> Fsck<'_, 'a> {
@@ -430,7 +437,7 @@ impl<'a> Fsck<'_, 'a> {
                     let found = locate(self.layout, self.decoder, roots, &def.value, var);
                     let message = format!("is {value}, but {free} of {space}#{lo}..{hi} are free");
                     match found {
-                        Some((at_path, at, word)) => {
+                        Some(Located { path: at_path, offset: at, word }) => {
                             if let Some((width, big)) = word {
                                 let bytes = encode_word(free, width, big);
                                 self.fixes.push(Fix { path: at_path.clone(), offset: at, bytes });
