@@ -1,23 +1,23 @@
 //! The ext2 file system: each [`Ops`] method is one call of a CDSL function
-//! from `fs-examples/ext2/ext2.cdsl` on the chosen engine; this file only
-//! converts arguments and results. The CDSL functions take and give tuples
-//! of words and buffers with an error number first (0 for success).
+//! from `fs-examples/ext2/ext2.cdsl`, on the chosen engine. The CDSL
+//! functions take and give tuples of words and buffers, an error number
+//! first (0 for success); an engine ([`Calls`]) turns them into plain Rust
+//! values, and [`Ext2`] turns those into [`Ops`] answers — once, for every
+//! engine.
 //!
 //! Engines: `native` runs the Rust backend's translation, compiled into
-//! cdslfs by `build.rs`. The interpreters and the C backend need the
-//! device's abstract functions registered with them, which is not written
-//! yet: choosing them is a clear error at mount (issue #7).
+//! cdslfs by `build.rs` (`native.rs`); `update` and `value` run the CDSL
+//! source on the interpreters, with the device's functions registered in
+//! their library (`interp.rs`). The C engine is not wired up yet.
+
+mod interp;
+mod native;
 
 use crate::device::Dev;
 use crate::ops::{Attr, Caller, DirEntry, Errno, Ino, Kind, Ops, SetAttr, StatFs, Time};
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-
-// Defines `mod ext2`: the CDSL program's functions and types.
-include!(concat!(env!("OUT_DIR"), "/ext2.rs"));
-
-use self::ext2 as g;
 
 /// Which engine runs the CDSL logic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,40 +32,119 @@ pub enum Engine {
     Value,
 }
 
+/// An inode's attributes as the CDSL `Attr` record holds them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RawAttr {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    pub links: u32,
+    pub sectors: u32,
+    pub atime: (u32, u32),
+    pub mtime: (u32, u32),
+    pub ctime: (u32, u32),
+    pub rdev: u32,
+}
+
+/// The CDSL `Totals` record.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Totals {
+    pub blocks: u32,
+    pub free: u32,
+    pub reserved: u32,
+    pub inodes: u32,
+    pub free_inodes: u32,
+    pub bs: u32,
+}
+
+/// A CDSL `Change` record's fields: mask, mode, uid, gid, size, atime, mtime.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Change {
+    pub mask: u32,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    pub atime: (u32, u32),
+    pub mtime: (u32, u32),
+}
+
+/// A time as the CDSL `Now` record holds it.
+pub type Now = (u32, u32);
+
+/// One engine's way of calling the CDSL entry points (`ext2_*`): the same
+/// arguments and results, in plain Rust. The `u32` first in a result is
+/// the CDSL error number; `Err` is a failure of the engine or the device
+/// (an I/O error), which the caller answers with EIO.
+pub trait Calls {
+    fn check(&mut self) -> Result<(u32, u32, bool), String>;
+    fn getattr(&mut self, ino: u32) -> Result<(u32, RawAttr), String>;
+    fn lookup(&mut self, parent: u32, name: &[u8]) -> Result<(u32, u32), String>;
+    /// (error, packed entries, bytes used, next position, directory size).
+    fn readdir(&mut self, dir: u32, pos: u32) -> Result<(u32, Vec<u8>, u32, u32, u32), String>;
+    fn read(&mut self, ino: u32, off: u64, count: u32) -> Result<(u32, Vec<u8>), String>;
+    fn write(&mut self, ino: u32, off: u64, data: &[u8], now: Now) -> Result<(u32, u32), String>;
+    #[allow(clippy::too_many_arguments)]
+    fn mknod(
+        &mut self,
+        parent: u32,
+        name: &[u8],
+        mode: u32,
+        rdev: u32,
+        uid: u32,
+        gid: u32,
+        now: Now,
+    ) -> Result<(u32, u32), String>;
+    fn mkdir(
+        &mut self,
+        parent: u32,
+        name: &[u8],
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        now: Now,
+    ) -> Result<(u32, u32), String>;
+    fn symlink(
+        &mut self,
+        parent: u32,
+        name: &[u8],
+        target: &[u8],
+        uid: u32,
+        gid: u32,
+        now: Now,
+    ) -> Result<(u32, u32), String>;
+    fn readlink(&mut self, ino: u32) -> Result<(u32, Vec<u8>), String>;
+    fn link(&mut self, ino: u32, parent: u32, name: &[u8], now: Now) -> Result<u32, String>;
+    fn unlink(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String>;
+    fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String>;
+    fn rename(&mut self, parent: u32, name: &[u8], new_parent: u32, new_name: &[u8], now: Now) -> Result<u32, String>;
+    fn setattr(&mut self, ino: u32, change: Change, now: Now) -> Result<u32, String>;
+    fn statfs(&mut self) -> Result<(u32, Totals), String>;
+    fn sync(&mut self) -> Result<(), String>;
+}
+
 /// Opens the ext2 image at `image` on `engine`; refuses images whose
 /// superblock is not ext2 we can handle, with the reason.
 pub fn open(image: &Path, engine: Engine, read_only: bool) -> Result<Box<dyn Ops + Send>, String> {
-    if engine != Engine::Native {
-        return Err(format!(
-            "the {engine:?} engine cannot run the ext2 example yet: its device functions are only bound for the native \
-             engine (issue #7)"
-        ));
+    let dev = open_device(image, read_only)?;
+    match engine {
+        Engine::Native => Ext2::mount(native::Native::new(dev), image, read_only),
+        Engine::Update | Engine::Value => interp::mount(dev, engine == Engine::Update, image, read_only),
+        Engine::C => Err("the C engine cannot run the ext2 example yet: its device functions are not written \
+                          in C (issue #7)"
+            .to_owned()),
     }
+}
+
+fn open_device(image: &Path, read_only: bool) -> Result<Dev, String> {
     let file = OpenOptions::new()
         .read(true)
         .write(!read_only)
         .open(image)
         .map_err(|e| format!("cannot open `{}`: {e}", image.display()))?;
     let block_size = block_size(&file).map_err(|e| format!("`{}`: {e}", image.display()))?;
-    let dev = Dev::open(file, block_size).map_err(|e| format!("`{}`: {e}", image.display()))?;
-    let (dev, err, feature, ro_only) = g::ext2_check(dev);
-    if let Some(e) = dev.take_error() {
-        return Err(format!("`{}`: {e}", image.display()));
-    }
-    match err {
-        0 => {}
-        95 => return Err(format!("`{}`: unsupported feature {}", image.display(), incompat_names(feature))),
-        _ => {
-            return Err(format!("`{}`: not an ext2 file system this driver can read (bad superblock)", image.display()))
-        }
-    }
-    if ro_only && !read_only {
-        return Err(format!(
-            "`{}` has read-only-compatible features this driver does not maintain: mount it with -o ro",
-            image.display()
-        ));
-    }
-    Ok(Box::new(Native { dev: Some(dev), read_only, block_size }))
+    Dev::open(file, block_size).map_err(|e| format!("`{}`: {e}", image.display()))
 }
 
 /// The names of incompatible feature bits (as `dumpe2fs` prints them).
@@ -87,9 +166,9 @@ fn incompat_names(bits: u32) -> String {
         (0x10000, "encrypt"),
         (0x20000, "casefold"),
     ];
+    let all_known = NAMES.iter().fold(0, |all, (bit, _)| all | bit);
     let known = NAMES.iter().filter(|(bit, _)| bits & bit != 0).map(|(_, name)| name.to_string());
-    let unknown = (bits & !NAMES.iter().fold(0, |all, (bit, _)| all | bit) != 0)
-        .then(|| format!("{:#x}", bits & !NAMES.iter().fold(0, |all, (bit, _)| all | bit)));
+    let unknown = (bits & !all_known != 0).then(|| format!("{:#x}", bits & !all_known));
     known.chain(unknown).collect::<Vec<_>>().join(", ")
 }
 
@@ -100,14 +179,13 @@ fn block_size(file: &File) -> Result<u32, String> {
     file.read_exact_at(&mut field, 1024 + 24).map_err(|e| format!("cannot read the superblock: {e}"))?;
     match u32::from_le_bytes(field) {
         log @ 0..=2 => Ok(1024 << log),
-        log => Err(format!("block size 2^{} is not supported (1, 2 or 4 KiB)", log + 10)),
+        log => Err(format!("block size 2^{} is not supported (1, 2 or 4 KiB)", log.saturating_add(10))),
     }
 }
 
-/// The ext2 example on the compiled engine.
-pub struct Native {
-    /// Always `Some` between calls; `None` only if a call panicked part way.
-    dev: Option<Dev>,
+/// The ext2 example over one engine.
+pub struct Ext2<C> {
+    calls: C,
     read_only: bool,
     block_size: u32,
 }
@@ -119,30 +197,46 @@ fn check(code: u32) -> Result<(), Errno> {
     }
 }
 
-fn time(secs: u32, nsecs: u32) -> Time {
+fn time((secs, nsecs): (u32, u32)) -> Time {
     Time { secs: i64::from(secs), nsecs }
 }
 
-fn now(caller: &Caller) -> g::Rec_secs_nsecs_ccf91f2e {
-    g::now_of((caller.now.secs as u32, caller.now.nsecs))
+fn now(caller: &Caller) -> Now {
+    (caller.now.secs as u32, caller.now.nsecs)
 }
 
-impl Native {
-    /// Runs one CDSL call on the device; a recorded I/O error becomes EIO.
-    fn call<T>(&mut self, f: impl FnOnce(Dev) -> (Dev, T)) -> Result<T, Errno> {
-        let dev = self.dev.take().ok_or(Errno::EIO)?;
-        let (dev, out) = f(dev);
-        let error = dev.take_error();
-        self.dev = Some(dev);
-        match error {
-            Some(message) => {
-                eprintln!("cdslfs: I/O error: {message}");
-                Err(Errno::EIO)
-            }
-            None => Ok(out),
-        }
-    }
+/// An engine or device failure: reported, and answered with EIO.
+fn io(message: String) -> Errno {
+    eprintln!("cdslfs: {message}");
+    Errno::EIO
+}
 
+impl<C: Calls + Send + 'static> Ext2<C> {
+    /// Checks the superblock through the CDSL program and mounts.
+    fn mount(mut calls: C, image: &Path, read_only: bool) -> Result<Box<dyn Ops + Send>, String> {
+        let (err, feature, ro_only) = calls.check().map_err(|e| format!("`{}`: {e}", image.display()))?;
+        match err {
+            0 => {}
+            95 => return Err(format!("`{}`: unsupported feature {}", image.display(), incompat_names(feature))),
+            _ => {
+                return Err(format!(
+                    "`{}`: not an ext2 file system this driver can read (bad superblock)",
+                    image.display()
+                ))
+            }
+        }
+        if ro_only && !read_only {
+            return Err(format!(
+                "`{}` has read-only-compatible features this driver does not maintain: mount it with -o ro",
+                image.display()
+            ));
+        }
+        let (_, totals) = calls.statfs().map_err(|e| format!("`{}`: {e}", image.display()))?;
+        Ok(Box::new(Ext2 { calls, read_only, block_size: totals.bs }))
+    }
+}
+
+impl<C: Calls> Ext2<C> {
     fn writable(&self) -> Result<(), Errno> {
         if self.read_only {
             Err(Errno::EROFS)
@@ -150,72 +244,89 @@ impl Native {
             Ok(())
         }
     }
-}
 
-impl Ops for Native {
-    fn lookup(&mut self, parent: Ino, name: &[u8]) -> Result<Attr, Errno> {
-        let (err, ino) = self.call(|dev| {
-            let (dev, err, ino) = g::ext2_lookup((dev, parent, name));
-            (dev, (err, ino))
-        })?;
+    /// The result of a call making an inode, as its attributes.
+    fn made(&mut self, result: Result<(u32, u32), String>) -> Result<Attr, Errno> {
+        let (err, ino) = result.map_err(io)?;
         check(err)?;
         self.getattr(ino)
     }
+}
+
+fn kind_of_ftype(ftype: u8) -> Kind {
+    match ftype {
+        2 => Kind::Dir,
+        3 => Kind::CharDevice,
+        4 => Kind::BlockDevice,
+        5 => Kind::Fifo,
+        6 => Kind::Socket,
+        7 => Kind::Symlink,
+        _ => Kind::File,
+    }
+}
+
+/// Unpacks `ext2_readdir`'s entries (see `list_block` in `dir.cdsl`).
+fn unpack_entries(packed: &[u8], used: u32, max: usize, entries: &mut Vec<DirEntry>) -> Result<(), Errno> {
+    let used = (used as usize).min(packed.len());
+    let mut at = 0usize;
+    while at + 10 <= used && entries.len() < max {
+        let word = |i: usize| u32::from_le_bytes([packed[i], packed[i + 1], packed[i + 2], packed[i + 3]]);
+        let (ino, after, len) = (word(at), word(at + 4), packed[at + 9] as usize);
+        let name = packed.get(at + 10..at + 10 + len).ok_or(Errno::EIO)?.to_vec();
+        entries.push(DirEntry { ino, kind: kind_of_ftype(packed[at + 8]), name, next: u64::from(after) });
+        at += 10 + len;
+    }
+    Ok(())
+}
+
+impl<C: Calls> Ops for Ext2<C> {
+    fn lookup(&mut self, parent: Ino, name: &[u8]) -> Result<Attr, Errno> {
+        let result = self.calls.lookup(parent, name);
+        self.made(result)
+    }
 
     fn getattr(&mut self, ino: Ino) -> Result<Attr, Errno> {
-        let blksize = self.block_size;
-        self.call(|dev| {
-            let (dev, err, a) = g::ext2_getattr((dev, ino));
-            let attr = check(err).and_then(|()| {
-                Ok(Attr {
-                    ino,
-                    kind: Kind::of_mode(a.mode).ok_or(Errno::EIO)?,
-                    perm: (a.mode & 0o7777) as u16,
-                    nlink: a.links,
-                    uid: a.uid,
-                    gid: a.gid,
-                    size: a.size,
-                    blocks: u64::from(a.sectors),
-                    atime: time(a.atime, a.atime_ns),
-                    mtime: time(a.mtime, a.mtime_ns),
-                    ctime: time(a.ctime, a.ctime_ns),
-                    rdev: a.rdev,
-                    blksize,
-                })
-            });
-            (dev, attr)
-        })?
+        let (err, a) = self.calls.getattr(ino).map_err(io)?;
+        check(err)?;
+        Ok(Attr {
+            ino,
+            kind: Kind::of_mode(a.mode).ok_or(Errno::EIO)?,
+            perm: (a.mode & 0o7777) as u16,
+            nlink: a.links,
+            uid: a.uid,
+            gid: a.gid,
+            size: a.size,
+            blocks: u64::from(a.sectors),
+            atime: time(a.atime),
+            mtime: time(a.mtime),
+            ctime: time(a.ctime),
+            rdev: a.rdev,
+            blksize: self.block_size,
+        })
     }
 
     fn setattr(&mut self, ino: Ino, changes: &SetAttr, caller: Caller) -> Result<Attr, Errno> {
         self.writable()?;
-        let mut mask = 0;
-        for (bit, set) in [
-            (1, changes.mode.is_some()),
-            (2, changes.uid.is_some()),
-            (4, changes.gid.is_some()),
-            (8, changes.size.is_some()),
-            (16, changes.atime.is_some()),
-            (32, changes.mtime.is_some()),
-        ] {
-            if set {
-                mask |= bit;
-            }
-        }
+        let bits = [
+            changes.mode.is_some(),
+            changes.uid.is_some(),
+            changes.gid.is_some(),
+            changes.size.is_some(),
+            changes.atime.is_some(),
+            changes.mtime.is_some(),
+        ];
+        let mask = bits.iter().enumerate().filter(|(_, set)| **set).fold(0, |mask, (bit, _)| mask | 1 << bit);
         let (atime, mtime) = (changes.atime.unwrap_or_default(), changes.mtime.unwrap_or_default());
-        let change = g::change_of((
+        let change = Change {
             mask,
-            changes.mode.unwrap_or(0),
-            changes.uid.unwrap_or(0),
-            changes.gid.unwrap_or(0),
-            changes.size.unwrap_or(0),
-            atime.secs as u32,
-            atime.nsecs,
-            mtime.secs as u32,
-            mtime.nsecs,
-        ));
-        let err = self.call(|dev| g::ext2_setattr((dev, ino, change, now(&caller))))?;
-        check(err)?;
+            mode: changes.mode.unwrap_or(0),
+            uid: changes.uid.unwrap_or(0),
+            gid: changes.gid.unwrap_or(0),
+            size: changes.size.unwrap_or(0),
+            atime: (atime.secs as u32, atime.nsecs),
+            mtime: (mtime.secs as u32, mtime.nsecs),
+        };
+        check(self.calls.setattr(ino, change, now(&caller)).map_err(io)?)?;
         self.getattr(ino)
     }
 
@@ -223,67 +334,37 @@ impl Ops for Native {
         let mut entries = Vec::new();
         let mut pos = u32::try_from(offset).map_err(|_| Errno::EINVAL)?;
         while entries.len() < max {
-            let (err, packed, used, next, size) = self.call(|dev| {
-                let (dev, err, packed, used, next, size) = g::ext2_readdir((dev, dir, pos));
-                (dev, (err, packed, used, next, size))
-            })?;
+            let (err, packed, used, next, size) = self.calls.readdir(dir, pos).map_err(io)?;
             check(err)?;
             if pos >= size {
                 break;
             }
-            let mut at = 0usize;
-            while at + 10 <= (used as usize).min(packed.len()) && entries.len() < max {
-                let word = |i: usize| u32::from_le_bytes([packed[i], packed[i + 1], packed[i + 2], packed[i + 3]]);
-                let (ino, after, ftype, len) = (word(at), word(at + 4), packed[at + 8], packed[at + 9] as usize);
-                let name = packed.get(at + 10..at + 10 + len).ok_or(Errno::EIO)?.to_vec();
-                let kind = match ftype {
-                    2 => Kind::Dir,
-                    3 => Kind::CharDevice,
-                    4 => Kind::BlockDevice,
-                    5 => Kind::Fifo,
-                    6 => Kind::Socket,
-                    7 => Kind::Symlink,
-                    _ => Kind::File,
-                };
-                entries.push(DirEntry { ino, kind, name, next: u64::from(after) });
-                at += 10 + len;
-                pos = after;
-            }
-            if entries.len() < max {
-                pos = next;
-            }
+            unpack_entries(&packed, used, max, &mut entries)?;
+            pos = next;
         }
         Ok(entries)
     }
 
     fn mknod(&mut self, parent: Ino, name: &[u8], mode: u32, rdev: u32, caller: Caller) -> Result<Attr, Errno> {
         self.writable()?;
-        let (err, ino) = self.call(|dev| {
-            let (dev, err, ino) = g::ext2_mknod((dev, parent, name, mode, rdev, caller.uid, caller.gid, now(&caller)));
-            (dev, (err, ino))
-        })?;
-        check(err)?;
-        self.getattr(ino)
+        let result = self.calls.mknod(parent, name, mode, rdev, caller.uid, caller.gid, now(&caller));
+        self.made(result)
     }
 
     fn mkdir(&mut self, parent: Ino, name: &[u8], mode: u32, caller: Caller) -> Result<Attr, Errno> {
         self.writable()?;
-        let (err, ino) = self.call(|dev| {
-            let (dev, err, ino) = g::ext2_mkdir((dev, parent, name, mode, caller.uid, caller.gid, now(&caller)));
-            (dev, (err, ino))
-        })?;
-        check(err)?;
-        self.getattr(ino)
+        let result = self.calls.mkdir(parent, name, mode, caller.uid, caller.gid, now(&caller));
+        self.made(result)
     }
 
     fn unlink(&mut self, parent: Ino, name: &[u8], caller: Caller) -> Result<(), Errno> {
         self.writable()?;
-        check(self.call(|dev| g::ext2_unlink((dev, parent, name, now(&caller))))?)
+        check(self.calls.unlink(parent, name, now(&caller)).map_err(io)?)
     }
 
     fn rmdir(&mut self, parent: Ino, name: &[u8], caller: Caller) -> Result<(), Errno> {
         self.writable()?;
-        check(self.call(|dev| g::ext2_rmdir((dev, parent, name, now(&caller))))?)
+        check(self.calls.rmdir(parent, name, now(&caller)).map_err(io)?)
     }
 
     fn rename(
@@ -295,58 +376,42 @@ impl Ops for Native {
         caller: Caller,
     ) -> Result<(), Errno> {
         self.writable()?;
-        check(self.call(|dev| g::ext2_rename((dev, parent, name, new_parent, new_name, now(&caller))))?)
+        check(self.calls.rename(parent, name, new_parent, new_name, now(&caller)).map_err(io)?)
     }
 
     fn link(&mut self, ino: Ino, new_parent: Ino, new_name: &[u8], caller: Caller) -> Result<Attr, Errno> {
         self.writable()?;
-        check(self.call(|dev| g::ext2_link((dev, ino, new_parent, new_name, now(&caller))))?)?;
+        check(self.calls.link(ino, new_parent, new_name, now(&caller)).map_err(io)?)?;
         self.getattr(ino)
     }
 
     fn symlink(&mut self, parent: Ino, name: &[u8], target: &[u8], caller: Caller) -> Result<Attr, Errno> {
         self.writable()?;
-        let (err, ino) = self.call(|dev| {
-            let (dev, err, ino) = g::ext2_symlink((dev, parent, name, target, caller.uid, caller.gid, now(&caller)));
-            (dev, (err, ino))
-        })?;
-        check(err)?;
-        self.getattr(ino)
+        let result = self.calls.symlink(parent, name, target, caller.uid, caller.gid, now(&caller));
+        self.made(result)
     }
 
     fn readlink(&mut self, ino: Ino) -> Result<Vec<u8>, Errno> {
-        let (err, target) = self.call(|dev| {
-            let (dev, err, target) = g::ext2_readlink((dev, ino));
-            (dev, (err, target))
-        })?;
+        let (err, target) = self.calls.readlink(ino).map_err(io)?;
         check(err)?;
         Ok(target)
     }
 
     fn read(&mut self, ino: Ino, offset: u64, size: u32) -> Result<Vec<u8>, Errno> {
-        let (err, data) = self.call(|dev| {
-            let (dev, err, data) = g::ext2_read((dev, ino, offset, size));
-            (dev, (err, data))
-        })?;
+        let (err, data) = self.calls.read(ino, offset, size).map_err(io)?;
         check(err)?;
         Ok(data)
     }
 
     fn write(&mut self, ino: Ino, offset: u64, data: &[u8], caller: Caller) -> Result<u32, Errno> {
         self.writable()?;
-        let (err, written) = self.call(|dev| {
-            let (dev, err, written) = g::ext2_write((dev, ino, offset, data, now(&caller)));
-            (dev, (err, written))
-        })?;
+        let (err, written) = self.calls.write(ino, offset, data, now(&caller)).map_err(io)?;
         check(err)?;
         Ok(written)
     }
 
     fn statfs(&mut self) -> Result<StatFs, Errno> {
-        let (err, t) = self.call(|dev| {
-            let (dev, err, t) = g::ext2_statfs(dev);
-            (dev, (err, t))
-        })?;
+        let (err, t) = self.calls.statfs().map_err(io)?;
         check(err)?;
         Ok(StatFs {
             blocks: u64::from(t.blocks),
@@ -360,10 +425,6 @@ impl Ops for Native {
     }
 
     fn sync(&mut self) -> Result<(), Errno> {
-        let dev = self.dev.as_ref().ok_or(Errno::EIO)?;
-        dev.sync().map_err(|e| {
-            eprintln!("cdslfs: sync failed: {e}");
-            Errno::EIO
-        })
+        self.calls.sync().map_err(io)
     }
 }

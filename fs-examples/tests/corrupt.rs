@@ -120,4 +120,3 @@ fn an_unknown_incompatible_feature_is_refused_by_name() {
     let _ = std::fs::remove_file(&image);
     assert!(refused.contains("unsupported feature extent"), "{refused}");
 }
-

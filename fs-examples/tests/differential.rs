@@ -1,15 +1,19 @@
 //! Random traces of file operations run on the ext2 example (over a fresh
 //! `mke2fs` image) and on the in-memory reference model: every result and
-//! errno must agree, and the image must stay clean for `e2fsck -fn`.
-//! `CDSL_FS_TRACES` sets the number of traces (default 48; `make soak`
-//! runs more).
+//! errno must agree, and the image must stay clean for `e2fsck -fn`. The
+//! native engine runs every trace; the update and value interpreters run
+//! the first few of them too, and their final images must be byte-identical
+//! to the native engine's. `CDSL_FS_TRACES` sets the number of traces
+//! (default 48; `make soak` runs more).
 
 use fs_examples::ext2::{self, Engine};
 use fs_examples::model::{Model, LOST_FOUND};
 use fs_examples::ops::{Attr, Caller, Errno, Ino, Ops, SetAttr, Time, ROOT};
 use proptest::prelude::*;
-use std::path::PathBuf;
+use proptest::test_runner::TestCaseError;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 const BLOCK: u32 = 1024;
 
@@ -78,28 +82,26 @@ fn run(fs: &mut dyn Ops, known: &[Ino], op: &Op, step: u32) -> Answer {
     let ino = |i: usize| known[i % known.len()];
     let answer = |r: Result<Answer, Errno>| r.unwrap_or_else(Answer::Err);
     answer(match *op {
-        Op::Mkdir(d, n) => fs.mkdir(ino(d), &name(n), 0o755, caller).map(|a| Answer::Attr(a)),
-        Op::Create(d, n) => fs.mknod(ino(d), &name(n), 0o100644, 0, caller).map(|a| Answer::Attr(a)),
+        Op::Mkdir(d, n) => fs.mkdir(ino(d), &name(n), 0o755, caller).map(Answer::Attr),
+        Op::Create(d, n) => fs.mknod(ino(d), &name(n), 0o100644, 0, caller).map(Answer::Attr),
         Op::Write(f, off, len) => {
             let data: Vec<u8> = (0..len).map(|i| (i as u64 * 31 + off + u64::from(step)) as u8).collect();
             fs.write(ino(f), off, &data, caller).map(Answer::Count)
         }
-        Op::Truncate(f, size) => fs
-            .setattr(ino(f), &SetAttr { size: Some(size), ..SetAttr::default() }, caller)
-            .map(|a| Answer::Attr(a)),
+        Op::Truncate(f, size) => {
+            fs.setattr(ino(f), &SetAttr { size: Some(size), ..SetAttr::default() }, caller).map(Answer::Attr)
+        }
         Op::Read(f, off, len) => fs.read(ino(f), off, len).map(Answer::Bytes),
         Op::Unlink(d, n) => fs.unlink(ino(d), &name(n), caller).map(|()| Answer::Done),
         Op::Rmdir(d, n) => fs.rmdir(ino(d), &name(n), caller).map(|()| Answer::Done),
         Op::Rename(a, b, c, d) => fs.rename(ino(a), &name(b), ino(c), &name(d), caller).map(|()| Answer::Done),
-        Op::Link(f, d, n) => fs.link(ino(f), ino(d), &name(n), caller).map(|a| Answer::Attr(a)),
-        Op::Symlink(d, n, len) => {
-            fs.symlink(ino(d), &name(n), &vec![b't'; len], caller).map(|a| Answer::Attr(a))
-        }
+        Op::Link(f, d, n) => fs.link(ino(f), ino(d), &name(n), caller).map(Answer::Attr),
+        Op::Symlink(d, n, len) => fs.symlink(ino(d), &name(n), &vec![b't'; len], caller).map(Answer::Attr),
         Op::Readlink(f) => fs.readlink(ino(f)).map(Answer::Bytes),
         Op::Readdir(d) => fs
             .readdir(ino(d), 0, 1000)
             .map(|es| Answer::Entries(es.into_iter().map(|e| (e.ino, e.name, e.next)).collect())),
-        Op::Getattr(f) => fs.getattr(ino(f)).map(|a| Answer::Attr(a)),
+        Op::Getattr(f) => fs.getattr(ino(f)).map(Answer::Attr),
     })
 }
 
@@ -127,30 +129,59 @@ proptest! {
     #[test]
     fn ext2_agrees_with_the_model(trace in proptest::collection::vec(op(), 1..40), case in any::<u64>()) {
         let image = fresh_image(case);
-        let mut ext2 = ext2::open(&image, Engine::Native, false).expect("opens");
-        let mut model = Model::new(BLOCK);
-        let mut known = vec![ROOT, LOST_FOUND];
-        // mke2fs stamped the root and lost+found with its own clock: give
-        // both file systems the same times to start from.
-        let start = Caller { uid: 0, gid: 0, now: Time { secs: 1_600_000_000, nsecs: 0 } };
-        let stamp = SetAttr { atime: Some(start.now), mtime: Some(start.now), ..SetAttr::default() };
-        for ino in [ROOT, LOST_FOUND] {
-            prop_assert_eq!(ext2.setattr(ino, &stamp, start), model.setattr(ino, &stamp, start));
-        }
-        for (step, op) in trace.iter().enumerate() {
-            let expected = run(&mut model, &known, op, step as u32);
-            let got = run(ext2.as_mut(), &known, op, step as u32);
-            prop_assert_eq!(&got, &expected, "step {} of {:?}", step, trace);
-            if let Answer::Attr(attr) = &expected {
-                if !known.contains(&attr.ino) {
-                    known.push(attr.ino);
-                }
+        let pristine = std::fs::read(&image).expect("image");
+        let native = run_trace(&image, Engine::Native, &trace)?;
+        // The interpreters are slow: a few traces, short ones.
+        if INTERPRETED.fetch_add(1, Ordering::Relaxed) < interpreted_traces() {
+            let short = &trace[..trace.len().min(12)];
+            let native = if short.len() == trace.len() {
+                native
+            } else {
+                std::fs::write(&image, &pristine).expect("image");
+                run_trace(&image, Engine::Native, short)?
+            };
+            for engine in [Engine::Update, Engine::Value] {
+                std::fs::write(&image, &pristine).expect("image");
+                let bytes = run_trace(&image, engine, short)?;
+                prop_assert!(bytes == native, "{:?} left a different image than native after {:?}", engine, short);
             }
         }
-        ext2.sync().expect("sync");
-        drop(ext2);
-        let out = Command::new("e2fsck").arg("-fn").arg(&image).output().expect("e2fsck runs");
         let _ = std::fs::remove_file(&image);
-        prop_assert!(out.status.success(), "e2fsck after {:?}:\n{}", trace, String::from_utf8_lossy(&out.stdout));
     }
+}
+
+static INTERPRETED: AtomicU32 = AtomicU32::new(0);
+
+fn interpreted_traces() -> u32 {
+    (cases() / 8).max(3)
+}
+
+/// Runs `trace` on `engine` over `image` and on the model, comparing every
+/// answer; checks the image with e2fsck and gives its bytes.
+fn run_trace(image: &Path, engine: Engine, trace: &[Op]) -> Result<Vec<u8>, TestCaseError> {
+    let mut ext2 = ext2::open(image, engine, false).expect("opens");
+    let mut model = Model::new(BLOCK);
+    let mut known = vec![ROOT, LOST_FOUND];
+    // mke2fs stamped the root and lost+found with its own clock: give
+    // both file systems the same times to start from.
+    let start = Caller { uid: 0, gid: 0, now: Time { secs: 1_600_000_000, nsecs: 0 } };
+    let stamp = SetAttr { atime: Some(start.now), mtime: Some(start.now), ..SetAttr::default() };
+    for ino in [ROOT, LOST_FOUND] {
+        prop_assert_eq!(ext2.setattr(ino, &stamp, start), model.setattr(ino, &stamp, start));
+    }
+    for (step, op) in trace.iter().enumerate() {
+        let expected = run(&mut model, &known, op, step as u32);
+        let got = run(ext2.as_mut(), &known, op, step as u32);
+        prop_assert_eq!(&got, &expected, "{:?} engine, step {} of {:?}", engine, step, trace);
+        if let Answer::Attr(attr) = &expected {
+            if !known.contains(&attr.ino) {
+                known.push(attr.ino);
+            }
+        }
+    }
+    ext2.sync().expect("sync");
+    drop(ext2);
+    let out = Command::new("e2fsck").arg("-fn").arg(image).output().expect("e2fsck runs");
+    prop_assert!(out.status.success(), "e2fsck after {:?}:\n{}", trace, String::from_utf8_lossy(&out.stdout));
+    Ok(std::fs::read(image).expect("image"))
 }
