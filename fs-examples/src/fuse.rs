@@ -7,7 +7,9 @@
 //! `Result` into a reply. Things [`Ops`] leaves to the glue:
 //!
 //! - `create` is `mknod` then an open; open/release/opendir/releasedir keep
-//!   no state (file handles are all 0).
+//!   no state (file handles are all 0). The one thing the glue remembers
+//!   is a generation number per inode made through the mount, because
+//!   ext2 reuses inode numbers at once.
 //! - `fsync` and `fsyncdir` call [`Ops::sync`], so data is durable in the
 //!   image when `fsync` or `fdatasync` return; `flush` (every `close`)
 //!   calls [`Ops::flush`], which puts it in the image file (by default
@@ -28,6 +30,7 @@ use fuser::{
     MountOption, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry,
     ReplyOpen, ReplyStatfs, ReplyWrite, Request, Session, SessionACL, TimeOrNow, WriteFlags,
 };
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -133,12 +136,17 @@ fn masked(mode: u32, umask: u32) -> u32 {
 /// An [`Ops`] file system as a `fuser::Filesystem`.
 pub struct Adapter {
     ops: Arc<Mutex<Box<dyn Ops + Send>>>,
+    /// Generation numbers of the inodes made through this mount. ext2 hands
+    /// a freed inode number out again at once, while the kernel may still
+    /// hold the old inode (an open file); FUSE tells the two apart by
+    /// (number, generation), so each new inode gets a new generation.
+    generations: Mutex<Generations>,
     read_only: bool,
 }
 
 impl Adapter {
     pub fn new(ops: Arc<Mutex<Box<dyn Ops + Send>>>, read_only: bool) -> Adapter {
-        Adapter { ops, read_only }
+        Adapter { ops, read_only, generations: Mutex::new(Generations::default()) }
     }
 
     fn fs(&self) -> MutexGuard<'_, Box<dyn Ops + Send>> {
@@ -203,10 +211,31 @@ impl Adapter {
     }
 }
 
-fn entry(reply: ReplyEntry, result: Result<Attr, Errno>) {
-    match result {
-        Ok(attr) => reply.entry(&TTL, &attr.into(), Generation(0)),
-        Err(e) => reply.error(e.into()),
+/// Inode generations handed to the kernel: 0 for inodes that were there
+/// before the mount, a fresh one for each inode made since.
+#[derive(Default)]
+struct Generations {
+    last: u64,
+    of: HashMap<Ino, u64>,
+}
+
+impl Adapter {
+    /// The generation of `ino`; a new one if `fresh` (it was just made).
+    fn generation(&self, ino: Ino, fresh: bool) -> Generation {
+        let mut g = self.generations.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if fresh {
+            g.last += 1;
+            let last = g.last;
+            g.of.insert(ino, last);
+        }
+        Generation(g.of.get(&ino).copied().unwrap_or(0))
+    }
+
+    fn entry(&self, reply: ReplyEntry, result: Result<Attr, Errno>, fresh: bool) {
+        match result {
+            Ok(attr) => reply.entry(&TTL, &FileAttr::from(attr.clone()), self.generation(attr.ino, fresh)),
+            Err(e) => reply.error(e.into()),
+        }
     }
 }
 
@@ -230,7 +259,7 @@ impl Filesystem for Adapter {
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
-        entry(reply, from_fuse(parent).and_then(|p| self.fs().lookup(p, name.as_bytes())));
+        self.entry(reply, from_fuse(parent).and_then(|p| self.fs().lookup(p, name.as_bytes())), false);
     }
 
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
@@ -285,7 +314,7 @@ impl Filesystem for Adapter {
             .writable()
             .and_then(|()| from_fuse(parent))
             .and_then(|p| self.fs().mknod(p, name.as_bytes(), masked(mode, umask), rdev, caller(req)));
-        entry(reply, result);
+        self.entry(reply, result, true);
     }
 
     fn mkdir(&self, req: &Request, parent: INodeNo, name: &OsStr, mode: u32, umask: u32, reply: ReplyEntry) {
@@ -293,7 +322,7 @@ impl Filesystem for Adapter {
             .writable()
             .and_then(|()| from_fuse(parent))
             .and_then(|p| self.fs().mkdir(p, name.as_bytes(), masked(mode & 0o7777, umask), caller(req)));
-        entry(reply, result);
+        self.entry(reply, result, true);
     }
 
     fn unlink(&self, req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
@@ -311,7 +340,7 @@ impl Filesystem for Adapter {
             .writable()
             .and_then(|()| from_fuse(parent))
             .and_then(|p| self.fs().symlink(p, link_name.as_bytes(), target.as_os_str().as_bytes(), caller(req)));
-        entry(reply, result);
+        self.entry(reply, result, true);
     }
 
     fn rename(
@@ -329,7 +358,7 @@ impl Filesystem for Adapter {
 
     fn link(&self, req: &Request, ino: INodeNo, newparent: INodeNo, newname: &OsStr, reply: ReplyEntry) {
         let result = self.writable().and_then(|()| Ok((from_fuse(ino)?, from_fuse(newparent)?)));
-        entry(reply, result.and_then(|(i, p)| self.fs().link(i, p, newname.as_bytes(), caller(req))));
+        self.entry(reply, result.and_then(|(i, p)| self.fs().link(i, p, newname.as_bytes(), caller(req))), false);
     }
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
@@ -448,7 +477,10 @@ impl Filesystem for Adapter {
             .and_then(|()| from_fuse(parent))
             .and_then(|p| self.fs().mknod(p, name.as_bytes(), masked(mode, umask), 0, caller(req)));
         match result {
-            Ok(attr) => reply.created(&TTL, &attr.into(), Generation(0), FileHandle(0), FopenFlags::empty()),
+            Ok(attr) => {
+                let generation = self.generation(attr.ino, true);
+                reply.created(&TTL, &attr.into(), generation, FileHandle(0), FopenFlags::empty())
+            }
             Err(e) => reply.error(e.into()),
         }
     }

@@ -695,3 +695,25 @@ fn rename_noreplace_keeps_the_target() {
         assert_eq!(errno(fs::metadata(m.path("a"))), libc::ENOENT);
     });
 }
+
+/// ext2 gives a freed inode number to the next new file at once. A file
+/// still open after its unlink must never read the new file's bytes (the
+/// glue gives each new inode a new FUSE generation, so the kernel does not
+/// take one for the other).
+#[test]
+fn an_open_unlinked_file_never_reads_its_successor() {
+    on_every_target("reuse", |m, _| {
+        fs::write(m.path("old"), b"old data").unwrap();
+        let old_ino = fs::metadata(m.path("old")).unwrap().ino();
+        let old = File::open(m.path("old")).unwrap();
+        fs::remove_file(m.path("old")).unwrap();
+        fs::write(m.path("new"), b"NEW DATA").unwrap();
+        let new_ino = fs::metadata(m.path("new")).unwrap().ino();
+        assert_eq!(fs::read(m.path("new")).unwrap(), b"NEW DATA");
+        let mut buf = [0u8; 8];
+        let read = old.read_at(&mut buf, 0);
+        if new_ino == old_ino {
+            assert!(read.is_err() || &buf != b"NEW DATA", "the unlinked file read its successor's data");
+        }
+    });
+}
