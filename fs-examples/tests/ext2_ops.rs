@@ -182,3 +182,25 @@ fn a_workload_leaves_an_image_e2fsck_calls_clean() {
         assert_eq!(debugfs_cat(&image, "/b-moved/f"), expected);
     }
 }
+
+#[test]
+fn deleting_a_file_releases_its_extended_attribute_block() {
+    let dir = scratch("xattr");
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("tagged"), b"data").unwrap();
+    // 128-byte inodes have no room inside: the attribute gets a block.
+    let image = mkfs(&dir, 1024, 4096, Some(&tree), 128);
+    let out = Command::new("debugfs")
+        .args(["-w", "-R", "ea_set /tagged user.note a-value-long-enough-to-matter"])
+        .arg(&image)
+        .output()
+        .expect("debugfs runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut fs = ext2::open(&image, Engine::Native, false).expect("opens");
+    let tagged = fs.lookup(ROOT, b"tagged").unwrap();
+    assert_eq!(tagged.blocks, 4, "one data block and the attribute block, in sectors");
+    fs.unlink(ROOT, b"tagged", CALLER).unwrap();
+    fs.sync().unwrap();
+    fsck_clean(&image);
+}
