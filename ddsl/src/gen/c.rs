@@ -85,9 +85,6 @@ fn c_unsupported(checked: &Checked, plan: &Plan<'_>, bad: &HashSet<String>) -> O
                 return Some(span(format!("a field named `{count}`, the C name of `{}`'s length", m.name)));
             }
         }
-        if let Kind::Fill { .. } = &m.kind {
-            return Some(span("an array filling its struct (`[T; ..]`), not in C yet".into()));
-        }
         if let Some(inner) = holds(&m.kind).into_iter().find(|n| bad.contains(*n)) {
             return Some(span(format!("a field of type `{inner}`, which is not generated")));
         }
@@ -98,7 +95,7 @@ fn c_unsupported(checked: &Checked, plan: &Plan<'_>, bad: &HashSet<String>) -> O
 /// The structs a member holds by value, arms of selects included.
 fn holds<'a>(kind: &Kind<'a>) -> Vec<&'a str> {
     match kind {
-        Kind::Struct { name, .. } => vec![name],
+        Kind::Struct { name, .. } | Kind::Fill { elem: name, .. } => vec![name],
         Kind::Select { arms, .. } => arms.iter().flat_map(|a| holds(&a.kind)).collect(),
         _ => Vec::new(),
     }

@@ -242,7 +242,9 @@ impl Gen<'_, '_> {
             }
             Kind::Struct { name: inner, .. } => format!("{inner} {name};"),
             Kind::Select { .. } => format!("{ty} {name};"),
-            Kind::Fill { .. } => unreachable!("bug: filling arrays are not planned for C"),
+            Kind::Fill { elem, .. } => {
+                format!("{elem} *{name}; /* malloc'd by decode, freed by _release */ size_t {name}_count;")
+            }
         }
     }
 
@@ -303,6 +305,8 @@ impl Gen<'_, '_> {
         w!(h, "int {name}_decode(const uint8_t *bytes, size_t len, {name} *out, ddsl_error *err);");
         w!(h, "int {name}_encode(const {name} *in, uint8_t *bytes, size_t len, ddsl_error *err);");
         w!(h, "void {name}_print(const {name} *x, FILE *out, const char *prefix);");
+        w!(h, "/* Frees what decode allocated (the entries of `[T; ..]` arrays). */");
+        w!(h, "void {name}_release({name} *x);");
         self.accessors(h);
     }
 
@@ -346,14 +350,35 @@ impl Gen<'_, '_> {
         let fixed = self.plan.fixed_len;
         w!(c, "");
         w!(c, "int {name}_decode(const uint8_t *bytes, size_t len, {name} *out, ddsl_error *err) {{");
-        w!(c, "    if ({name}_decode_at(bytes, len, 0, out, err)) return ddsl_or_path(err, \"{name}\");");
+        w!(c, "    if ({name}_decode_at(bytes, len, 0, out, err)) {{");
+        w!(c, "        {name}_release(out);");
+        w!(c, "        return ddsl_or_path(err, \"{name}\");");
+        w!(c, "    }}");
         w!(c, "    return 0;");
+        w!(c, "}}");
+        w!(c, "");
+        w!(c, "void {name}_release({name} *x) {{");
+        w!(c, "    (void)x;");
+        for m in &self.plan.members {
+            if let Kind::Fill { .. } = m.kind {
+                let f = ident(m.name);
+                w!(c, "    free(x->{f});");
+                w!(c, "    x->{f} = NULL;");
+                w!(c, "    x->{f}_count = 0;");
+            }
+        }
         w!(c, "}}");
         w!(c, "");
         w!(c, "static int {name}_decode_at(const uint8_t *bytes, size_t len, size_t base, {name} *out, ddsl_error *err) {{");
         w!(c, "    const uint8_t *b;");
         w!(c, "    uint64_t var = 0, used;");
         w!(c, "    (void)var;");
+        for m in &self.plan.members {
+            if let Kind::Fill { .. } = m.kind {
+                w!(c, "    out->{0} = NULL;", ident(m.name));
+                w!(c, "    out->{0}_count = 0;", ident(m.name));
+            }
+        }
         w!(c, "    if (!ddsl_fits(len, base, {fixed})) return ddsl_fail(err, base, \"\", DDSL_OUT_OF_BOUNDS, {fixed}, len, NULL, NULL);");
         w!(c, "    b = bytes + base;");
         w!(c, "    (void)b;");
@@ -384,6 +409,7 @@ impl Gen<'_, '_> {
                     w!(c, "        var = n.v;");
                     w!(c, "    }}");
                 }
+                Kind::Fill { elem, size_field } => self.decode_fill(c, f, off, elem, *size_field),
                 other => self.decode_kind(c, other, off, f, &target, &format!("{name}_{f}"), "    "),
             }
         }
@@ -404,6 +430,39 @@ impl Gen<'_, '_> {
         self.checksums(c, false, "bound");
         w!(c, "    return 0;");
         w!(c, "}}");
+    }
+
+    /// The elements of `[elem; ..]` from byte `off` to the end of the
+    /// buffer, into a growing `malloc`'d array (as the Rust `Vec`).
+    fn decode_fill(&self, c: &mut String, f: &str, off: u64, elem: &str, size_field: Option<(&str, Width)>) {
+        let field = ident(f);
+        let size = match size_field {
+            Some((s, _)) => format!("(size_t)e.{}", ident(s)),
+            None => format!("(size_t){elem}_FIXED_LEN"),
+        };
+        w!(c, "    {{");
+        w!(c, "        size_t start = base + {off}, at = start, cap = 0;");
+        w!(c, "        char name[64];");
+        w!(c, "        while (at < len) {{");
+        w!(c, "            {elem} e;");
+        w!(c, "            size_t i = out->{field}_count;");
+        w!(c, "            if ({elem}_decode_at(bytes, len, at, &e, err)) {{");
+        w!(c, "                snprintf(name, sizeof name, \"{f}[%lu]\", (unsigned long)i);");
+        w!(c, "                return ddsl_within(err, name);");
+        w!(c, "            }}");
+        w!(c, "            if (i == cap) {{");
+        w!(c, "                {elem} *grown;");
+        w!(c, "                cap = cap ? 2 * cap : 8;");
+        w!(c, "                grown = ({elem} *)realloc(out->{field}, cap * sizeof *grown);");
+        w!(c, "                if (!grown) return ddsl_fail(err, at, \"{f}\", DDSL_OUT_OF_MEMORY, 0, 0, NULL, NULL);");
+        w!(c, "                out->{field} = grown;");
+        w!(c, "            }}");
+        w!(c, "            out->{field}[i] = e;");
+        w!(c, "            out->{field}_count = i + 1;");
+        w!(c, "            at += {size};");
+        w!(c, "        }}");
+        w!(c, "        var = (uint64_t)(at - start);");
+        w!(c, "    }}");
     }
 
     pub(super) fn asserts(&self, c: &mut String) {
@@ -462,7 +521,7 @@ impl Gen<'_, '_> {
                 w!(c, "{ind}}}");
             }
             Kind::VarArray { .. } => unreachable!("bug: a variable array is only a struct's last field"),
-            Kind::Fill { .. } => unreachable!("bug: filling arrays are not planned for C"),
+            Kind::Fill { .. } => unreachable!("bug: a filling array is decoded as the last field"),
         }
     }
 

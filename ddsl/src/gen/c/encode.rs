@@ -57,6 +57,10 @@ impl Gen<'_, '_> {
                     w!(c, "        var = in->{field}_count;");
                     w!(c, "    }}");
                 }
+                Kind::Fill { .. } => {
+                    // The elements tile the rest of the buffer (checked as they are written).
+                    w!(c, "    var = len > base + {off} ? (uint64_t)(len - (base + {off})) : 0;");
+                }
                 _ => {}
             }
         }
@@ -129,7 +133,7 @@ impl Gen<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     fn encode_kind(&self, c: &mut String, kind: &Kind<'_>, value: &str, at: &str, path: &str, ty: &str, ind: &str) {
         match kind {
-            Kind::Fill { .. } => unreachable!("bug: filling arrays are not planned for C"),
+            Kind::Fill { elem, size_field } => self.encode_fill(c, value, at, path, elem, *size_field),
             Kind::Int { width, endian, .. } => {
                 w!(c, "{ind}ddsl_wr(bytes + {at}, {}, {}, {value});", width.bytes(), big(*endian))
             }
@@ -160,6 +164,55 @@ impl Gen<'_, '_> {
                 w!(c, "{ind}}}");
             }
         }
+    }
+
+    /// Writes the elements of `[elem; ..]` from `at` to the end of the
+    /// buffer, the last one's size field computed to reach it exactly.
+    fn encode_fill(
+        &self,
+        c: &mut String,
+        value: &str,
+        at: &str,
+        path: &str,
+        elem: &str,
+        size_field: Option<(&str, Width)>,
+    ) {
+        w!(c, "    {{");
+        w!(c, "        size_t start = {at}, at = start, i, n = {value}_count;");
+        w!(c, "        char name[64];");
+        w!(c, "        for (i = 0; i < n; i++) {{");
+        w!(c, "            uint64_t size;");
+        w!(c, "            snprintf(name, sizeof name, \"{path}[%lu]\", (unsigned long)i);");
+        match size_field {
+            Some((f, width)) => {
+                let (fi, ty, max) = (ident(f), int_ty(width), max_of(width));
+                w!(c, "            if (i + 1 == n) {{");
+                w!(c, "                {elem} last = {value}[i];");
+                w!(c, "                size_t rest = len > at ? len - at : 0;");
+                w!(c, "                if ((uint64_t)rest > UINT64_C({max})) {{");
+                w!(c, "                    snprintf(name, sizeof name, \"{path}[%lu].{f}\", (unsigned long)i);");
+                w!(c, "                    return ddsl_fail(err, at, name, DDSL_VALUE_TOO_LARGE, rest, UINT64_C({max}), NULL, NULL);");
+                w!(c, "                }}");
+                w!(c, "                last.{fi} = ({ty})rest;");
+                w!(
+                    c,
+                    "                if ({elem}_encode_at(&last, bytes, len, at, err)) return ddsl_within(err, name);"
+                );
+                w!(c, "                size = rest;");
+                w!(c, "            }} else {{");
+                w!(c, "                if ({elem}_encode_at(&{value}[i], bytes, len, at, err)) return ddsl_within(err, name);");
+                w!(c, "                size = {value}[i].{fi};");
+                w!(c, "            }}");
+            }
+            None => {
+                w!(c, "            if ({elem}_encode_at(&{value}[i], bytes, len, at, err)) return ddsl_within(err, name);");
+                w!(c, "            size = {elem}_FIXED_LEN;");
+            }
+        }
+        w!(c, "            at = size > len - at ? len : at + (size_t)size;");
+        w!(c, "        }}");
+        w!(c, "        if (at != len) return ddsl_fail(err, start, \"{path}\", DDSL_NOT_TILED, at - start, len - start, NULL, NULL);");
+        w!(c, "    }}");
     }
 
     pub(super) fn print(&self, c: &mut String) {
@@ -197,7 +250,12 @@ impl Gen<'_, '_> {
             }
             Kind::Array { len, .. } => list(c, &len.to_string()),
             Kind::VarArray { .. } => list(c, &format!("{value}_count")),
-            Kind::Fill { .. } => unreachable!("bug: filling arrays are not planned for C"),
+            Kind::Fill { elem, .. } => {
+                w!(c, "{ind}for (i = 0; i < {value}_count; i++) {{");
+                w!(c, "{ind}    snprintf(sub, sizeof sub, \"%s{path}[%lu].\", prefix, (unsigned long)i);");
+                w!(c, "{ind}    {elem}_print(&{value}[i], out, sub);");
+                w!(c, "{ind}}}");
+            }
             Kind::Struct { name, .. } => {
                 w!(c, "{ind}snprintf(sub, sizeof sub, \"%s{path}.\", prefix);");
                 w!(c, "{ind}{name}_print(&{value}, out, sub);");
