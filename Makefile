@@ -29,16 +29,20 @@ lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# Long no-panic run over random and mutated inputs (>= 100,000 cases).
+# Long no-panic run over random and mutated inputs (>= 100,000 cases), and
+# 10,000 randomly corrupted ext2 images under a full workload.
 fuzz: deps
 	CDSL_FUZZ_CASES=100000 $(CARGO) test --release -p cdsl --test no_panic -- --nocapture
 	CDSL_TYPECK_FUZZ_CASES=100000 $(CARGO) test --release -p cdsl --test typeck_no_panic -- --nocapture
+	CDSL_FS_CORRUPTIONS=10000 $(CARGO) test --release -p fs-examples --test corrupt -- --nocapture
 
 # Long runs of the generated-program tests: 50,000 random well-typed programs
-# type-checked, and run on both engines; 5,000 also compiled to Rust and to C.
+# type-checked, and run on both engines; 5,000 also compiled to Rust and to C;
+# 3,000 random traces of file operations on the ext2 example against the model.
 soak: deps
 	CDSL_PROGEN_CASES=50000 $(CARGO) test --release -p cdsl --test progen --test engines_generated -- --nocapture
 	CDSL_RUST_PROGEN_CASES=5000 CDSL_C_PROGEN_CASES=5000 $(CARGO) test --release -p cdsl --test backend_rust --test backend_c agrees -- --nocapture
+	CDSL_FS_TRACES=3000 $(CARGO) test --release -p fs-examples --test differential -- --nocapture
 
 # Throughput and ratio benchmarks (numbers are printed, not asserted).
 bench: deps
