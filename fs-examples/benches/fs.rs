@@ -6,13 +6,15 @@
 //! files; untar a real source tree (this repository's `compiler`, `ddsl`
 //! and `runtime` sources). Each is timed on fuse2fs, on cdslfs with the
 //! native engine, and on cdslfs with the update interpreter — at a smaller
-//! size (1/16 by default), its ratio computed per MiB or per file. A ratio
+//! size (1 MiB, 100 files, the runtime's sources), its ratio computed per
+//! MiB, per file or per tarball byte. A ratio
 //! is fuse2fs's time over cdslfs's: above 1.0, cdslfs is faster. After the
 //! workloads each image is unmounted (waiting for the daemon to sync and
 //! exit) and checked with `e2fsck -fn`.
 //!
 //! Knobs: `CDSLFS_BENCH_MIB` (256), `CDSLFS_BENCH_FILES` (5000),
-//! `CDSLFS_BENCH_BLOCK_SIZE` (4096), `CDSLFS_BENCH_SLOW_DIVISOR` (16).
+//! `CDSLFS_BENCH_BLOCK_SIZE` (4096), and for the interpreter
+//! `CDSLFS_BENCH_SLOW_MIB` (1), `CDSLFS_BENCH_SLOW_FILES` (100).
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -126,10 +128,13 @@ impl Drop for Mounted {
 }
 
 /// How big a run is.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Size {
     mib: u64,
     files: u64,
+    /// The source tree to untar, and its size in bytes.
+    tarball: PathBuf,
+    tar_bytes: u64,
 }
 
 /// Seconds per workload, in [`WORKLOADS`] order.
@@ -156,14 +161,7 @@ fn io<T>(what: &str, r: std::io::Result<T>) -> Result<T, String> {
 
 /// Runs every workload on `system` over a fresh image, pushing each time
 /// onto `times` as it is measured; stops at the first failure.
-fn bench(
-    system: System,
-    dir: &Path,
-    size: Size,
-    block_size: u64,
-    tarball: &Path,
-    times: &mut Times,
-) -> Result<(), String> {
+fn bench(system: System, dir: &Path, size: &Size, block_size: u64, times: &mut Times) -> Result<(), String> {
     let image = dir.join("disk.img");
     let mnt = dir.join("mnt");
     io("mount point", fs::create_dir_all(&mnt))?;
@@ -227,7 +225,7 @@ fn bench(
         Ok(())
     })?);
 
-    times.push(timed(|| run(Command::new("tar").arg("-xf").arg(tarball).arg("-C").arg(&mnt)))?);
+    times.push(timed(|| run(Command::new("tar").arg("-xf").arg(&size.tarball).arg("-C").arg(&mnt)))?);
     m.unmount()?;
     let out = io("e2fsck", Command::new("e2fsck").arg("-fn").arg(&image).output())?;
     if !out.status.success() {
@@ -235,6 +233,12 @@ fn bench(
     }
     let _ = fs::remove_file(&image);
     Ok(())
+}
+
+/// A ratio with three significant digits, however small.
+fn ratio(r: f64) -> String {
+    let decimals = if r >= 1.0 { 2 } else { (2.0 - r.log10().floor()).clamp(2.0, 8.0) as usize };
+    format!("{r:.decimals$}")
 }
 
 fn missing_tools() -> Option<String> {
@@ -257,45 +261,58 @@ fn main() {
         println!("bench-fs skipped: {why}");
         return;
     }
-    let full = Size { mib: knob("CDSLFS_BENCH_MIB", 256), files: knob("CDSLFS_BENCH_FILES", 5000) };
-    let divisor = knob("CDSLFS_BENCH_SLOW_DIVISOR", 16).max(1);
-    let slow = Size { mib: (full.mib / divisor).max(1), files: (full.files / divisor).max(1) };
     let block_size = knob("CDSLFS_BENCH_BLOCK_SIZE", 4096);
     let scratch = std::env::temp_dir().join(format!("cdslfs-bench-{}", std::process::id()));
     let _ = fs::remove_dir_all(&scratch);
     fs::create_dir_all(&scratch).expect("scratch directory");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let tarball = scratch.join("tree.tar");
-    let tar = Command::new("tar")
-        .arg("-cf")
-        .arg(&tarball)
-        .args(["--exclude=target", "-C"])
-        .arg(&repo)
-        .args(["compiler", "ddsl", "runtime"])
-        .status();
-    if !tar.is_ok_and(|s| s.success()) {
-        println!("bench-fs: cannot make the source tarball");
-        std::process::exit(1);
-    }
-    let tar_mib = fs::metadata(&tarball).map(|m| m.len() as f64 / (1 << 20) as f64).unwrap_or(0.0);
+    // The full tree: this repository's sources; the interpreters' share: the runtime's.
+    let tar = |name: &str, dirs: &[&str]| -> (PathBuf, u64) {
+        let tarball = scratch.join(name);
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let made = Command::new("tar")
+            .arg("-cf")
+            .arg(&tarball)
+            .args(["--exclude=target", "-C"])
+            .arg(&repo)
+            .args(dirs)
+            .status();
+        if !made.is_ok_and(|s| s.success()) {
+            println!("bench-fs: cannot make the source tarball {name}");
+            std::process::exit(1);
+        }
+        let bytes = fs::metadata(&tarball).map(|m| m.len()).unwrap_or(1);
+        (tarball, bytes)
+    };
+    let (tarball, tar_bytes) = tar("tree.tar", &["compiler", "ddsl", "runtime"]);
+    let full = Size { mib: knob("CDSLFS_BENCH_MIB", 256), files: knob("CDSLFS_BENCH_FILES", 5000), tarball, tar_bytes };
+    let (tarball, tar_bytes) = tar("small-tree.tar", &["runtime"]);
+    let slow =
+        Size { mib: knob("CDSLFS_BENCH_SLOW_MIB", 1), files: knob("CDSLFS_BENCH_SLOW_FILES", 100), tarball, tar_bytes };
+    let kib = |b: u64| b / 1024;
     println!(
-        "bench-fs: {} MiB file, {} small files, a {tar_mib:.1} MiB source tarball; {block_size}-byte blocks; \
+        "bench-fs: {} MiB file, {} small files, a {} KiB source tarball; {block_size}-byte blocks; \
          ratio = fuse2fs time / cdslfs time (> 1: cdslfs faster)",
-        full.mib, full.files
+        full.mib,
+        full.files,
+        kib(full.tar_bytes)
     );
     println!(
-        "  the update interpreter runs 1/{divisor} of the size ({} MiB, {} files), its ratio per MiB or file",
-        slow.mib, slow.files
+        "  the update interpreter is too slow for that: it runs {} MiB, {} files and a {} KiB tarball, \
+         its ratio taken per MiB, file or byte",
+        slow.mib,
+        slow.files,
+        kib(slow.tar_bytes)
     );
 
     let mut results: Vec<(System, Size, Times, Result<(), String>)> = Vec::new();
-    for (system, size) in [(System::Fuse2fs, full), (System::Cdslfs("native"), full), (System::Cdslfs("update"), slow)]
+    for (system, size) in
+        [(System::Fuse2fs, &full), (System::Cdslfs("native"), &full), (System::Cdslfs("update"), &slow)]
     {
         let dir = scratch.join(system.name().replace([' ', '(', ')'], ""));
         eprintln!("bench-fs: running {} ...", system.name());
         let mut times = Vec::new();
-        let result = bench(system, &dir, size, block_size, &tarball, &mut times);
-        results.push((system, size, times, result));
+        let result = bench(system, &dir, size, block_size, &mut times);
+        results.push((system, size.clone(), times, result));
     }
     let _ = fs::remove_dir_all(&scratch);
 
@@ -316,13 +333,13 @@ fn main() {
         for (_, size, times, _) in &results[1..] {
             match times.get(i) {
                 Some(&t) => {
-                    // Per unit of work: the tarball is the same size on every run.
+                    // Per unit of work: MiB, files or tarball bytes.
                     let scale = match i {
                         0 | 1 => size.mib as f64 / full.mib as f64,
-                        5 => 1.0,
+                        5 => size.tar_bytes as f64 / full.tar_bytes as f64,
                         _ => size.files as f64 / full.files as f64,
                     };
-                    line += &format!(" {t:>15.3}s {:>7.2}", peer_time * scale / t);
+                    line += &format!(" {t:>15.3}s {:>7}", ratio(peer_time * scale / t));
                 }
                 None => line += &format!(" {:>16} {:>7}", "-", "-"),
             }
