@@ -34,6 +34,7 @@ lint: deps
 fuzz: deps
 	CDSL_FUZZ_CASES=100000 $(CARGO) test --release -p cdsl --test no_panic -- --nocapture
 	CDSL_TYPECK_FUZZ_CASES=100000 $(CARGO) test --release -p cdsl --test typeck_no_panic -- --nocapture
+	DDSL_FUZZ_CASES=20000 $(CARGO) test --release -p ddsl --test no_panic -- --nocapture
 	CDSL_FS_CORRUPTIONS=10000 $(CARGO) test --release -p fs-examples --test corrupt -- --nocapture
 
 # Long runs of the generated-program tests: 50,000 random well-typed programs
@@ -42,6 +43,7 @@ fuzz: deps
 soak: deps
 	CDSL_PROGEN_CASES=50000 $(CARGO) test --release -p cdsl --test progen --test engines_generated -- --nocapture
 	CDSL_RUST_PROGEN_CASES=5000 CDSL_C_PROGEN_CASES=5000 $(CARGO) test --release -p cdsl --test backend_rust --test backend_c agrees -- --nocapture
+	DDSL_GEN_C_CASES=50000 $(CARGO) test --release -p ddsl --test gen_c agree -- --nocapture
 	CDSL_FS_TRACES=3000 $(CARGO) test --release -p fs-examples --test differential -- --nocapture
 
 # Throughput and ratio benchmarks (numbers are printed, not asserted).

@@ -16,7 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const EXT2: &str = "../fs-examples/ext2/ext2.ddsl";
-const CASES: usize = 1500;
+/// Cases per layout: 1,500, or `DDSL_GEN_C_CASES` (`make soak`).
+fn case_count() -> usize {
+    std::env::var("DDSL_GEN_C_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(1500)
+}
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ddsl-gen-c-{}-{name}", std::process::id()));
@@ -218,13 +221,17 @@ fn c_driver(stem: &str, structs: &[(String, usize)]) -> String {
 #include <stdlib.h>
 
 int main(int argc, char **argv) {{
-    static uint8_t data[1 << 24], out[1 << 16];
+    static uint8_t out[1 << 16];
+    uint8_t *data;
+    long size;
     size_t n, at = 0, i;
     ddsl_error err;
     char msg[512];
     FILE *f = argc > 1 ? fopen(argv[1], "rb") : NULL;
-    if (!f) return 2;
-    n = fread(data, 1, sizeof data, f);
+    if (!f || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) return 2;
+    data = (uint8_t *)malloc((size_t)size + 1);
+    if (!data) return 2;
+    n = fread(data, 1, (size_t)size, f);
     fclose(f);
     while (at + 5 <= n) {{
         size_t len = (size_t)data[at + 1] | (size_t)data[at + 2] << 8 | (size_t)data[at + 3] << 16 | (size_t)data[at + 4] << 24;
@@ -236,6 +243,7 @@ int main(int argc, char **argv) {{
 {arms}        default: return 4;
         }}
     }}
+    free(data);
     return 0;
 }}
 "#
@@ -315,7 +323,7 @@ fn cases(structs: &[(String, usize)]) -> Vec<(u8, Vec<u8>)> {
     let strategy = (0..structs.len(), 0usize..4, 0usize..300, proptest::collection::vec(any::<u8>(), 1400));
     let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
     let mut out = Vec::new();
-    for _ in 0..CASES {
+    for _ in 0..case_count() {
         let (which, shape, extra, mut bytes) = strategy.new_tree(&mut runner).expect("case").current();
         let (name, fixed) = &structs[which];
         let len = match shape {
