@@ -213,7 +213,133 @@ fn locate(
     Some(Located { path: format!("{name}.{}", field.name), offset: s.offset.saturating_add(offset), word })
 }
 
+/// A unit [`allocate`] found, and the bytes that mark it used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allocation {
+    pub unit: u64,
+    /// The bitmap byte with its bit set, and every `free` counter over the
+    /// unit lowered: write them (with [`apply`]) and the image stays
+    /// consistent once a pointer owns the unit.
+    pub fixes: Vec<Fix>,
+}
+
+/// Allocates a unit of `space` in a clean image: the first whose bitmap bit
+/// is clear and that nothing owns, reserves or refers to. Errors (with
+/// where) when the image is not clean — what is used would be guessed —
+/// when nothing is free, or when a counter over the unit cannot be located.
+pub fn allocate(layout: &Checked, image: &[u8], space: &str, max_nodes: usize) -> Result<Allocation, String> {
+    let report = fsck(layout, image, max_nodes);
+    if let Some(first) = report.violations.first() {
+        return Err(format!("the image is not clean ({} problems, the first: {first})", report.violations.len()));
+    }
+    let mut decoder = Decoder::new(layout, image);
+    let walk = walk::walk(&mut decoder, max_nodes);
+    let mut fsck = Fsck {
+        decoder: &mut decoder,
+        layout,
+        violations: Vec::new(),
+        spaces: BTreeMap::new(),
+        work: 0,
+        out_of_work: false,
+        fixes: Vec::new(),
+    };
+    fsck.spaces();
+    fsck.claims(&walk);
+    fsck.reserves();
+    fsck.allocate_in(space)
+}
+
 impl<'a> Fsck<'_, 'a> {
+    fn allocate_in(&mut self, space: &str) -> Result<Allocation, String> {
+        let Some((from, to, usage)) = self.spaces.get(space) else { return Err(format!("no space `{space}`")) };
+        let (from, to) = (*from, *to);
+        let used: std::collections::BTreeSet<u64> = usage.keys().copied().collect();
+        for item in self.items() {
+            let Item::Bitmap(def) = item else { continue };
+            if def.space.name != space {
+                continue;
+            }
+            for var in self.each(def.each.as_ref(), &format!("bitmap {space}")) {
+                let path = format!("bitmap {space}");
+                let (Some(first), Some(count), Some(at)) = (
+                    self.eval(&def.first, var, None, &path),
+                    self.eval(&def.count, var, None, &path),
+                    self.eval(&def.at, var, None, &path),
+                ) else {
+                    continue;
+                };
+                let image = self.decoder.image();
+                for index in 0..count {
+                    let Some(unit) = first.checked_add(index) else { break };
+                    if unit < from || unit >= to || used.contains(&unit) {
+                        continue;
+                    }
+                    let Some(byte_at) = at.checked_add(index / 8) else { break };
+                    let Some(&byte) = usize::try_from(byte_at).ok().and_then(|i| image.get(i)) else {
+                        return Err(format!("{path} (byte {byte_at}): runs past the end of the image"));
+                    };
+                    if byte >> (index % 8) & 1 == 1 {
+                        continue;
+                    }
+                    let set =
+                        Fix { path: format!("{space}#{unit}"), offset: byte_at, bytes: vec![byte | 1 << (index % 8)] };
+                    let mut fixes = vec![set];
+                    fixes.extend(self.counters_after(space, unit, &used)?);
+                    return Ok(Allocation { unit, fixes });
+                }
+            }
+        }
+        Err(format!("no free unit in {space} {from}..{to}"))
+    }
+
+    /// Every `free` counter over `unit`, set to what it is once `unit` is used.
+    fn counters_after(
+        &mut self,
+        space: &str,
+        unit: u64,
+        used: &std::collections::BTreeSet<u64>,
+    ) -> Result<Vec<Fix>, String> {
+        let Some((from, to, _)) = self.spaces.get(space).map(|(f, t, u)| (*f, *t, u.len())) else {
+            return Ok(Vec::new());
+        };
+        let mut roots = None;
+        let mut fixes = Vec::new();
+        for item in self.items() {
+            let Item::Free(def) = item else { continue };
+            if def.space.name != space {
+                continue;
+            }
+            for var in self.each(def.each.as_ref(), &format!("free {space}")) {
+                let path = format!("free {space}");
+                let (lo, hi) = match &def.range {
+                    None => (from, to),
+                    Some((first, count)) => {
+                        let (Some(first), Some(count)) =
+                            (self.eval(first, var, None, &path), self.eval(count, var, None, &path))
+                        else {
+                            return Err(format!("{path}: its range cannot be computed"));
+                        };
+                        (first.max(from), first.saturating_add(count).min(to))
+                    }
+                };
+                if !(lo <= unit && unit < hi) {
+                    continue;
+                }
+                let free = (hi - lo).saturating_sub(used.range(lo..hi).count() as u64 + 1);
+                let roots = roots.get_or_insert_with(|| self.decoder.decode_roots());
+                match locate(self.layout, self.decoder, roots, &def.value, var) {
+                    Some(Located { path, offset, word: Some((width, big)) }) => {
+                        fixes.push(Fix { path, offset, bytes: encode_word(free, width, big) })
+                    }
+                    _ => {
+                        return Err(format!("{path}: the counter over {space}#{unit} cannot be located to be written"))
+                    }
+                }
+            }
+        }
+        Ok(fixes)
+    }
+
     fn violation(&mut self, path: impl Into<String>, offset: u64, message: String) {
         self.violations.push(Violation { path: path.into(), offset, message });
     }

@@ -76,6 +76,17 @@ enum Command {
         #[arg(long, default_value_t = ddsl::walk::DEFAULT_MAX_NODES)]
         max_nodes: usize,
     },
+    /// Allocate a unit of SPACE (`blocks`, `inodes`) in a clean IMAGE: set
+    /// its bitmap bit and lower the `free` counters over it, in place, and
+    /// print its number; pointing something at it is the caller's.
+    Alloc {
+        spec: PathBuf,
+        image: PathBuf,
+        space: String,
+        /// Decode at most this many structures.
+        #[arg(long, default_value_t = ddsl::walk::DEFAULT_MAX_NODES)]
+        max_nodes: usize,
+    },
     /// Check IMAGE against every invariant SPEC declares: asserts, magic
     /// numbers, pointer targets in range, one owner per unit, bitmaps against
     /// use, link counts against references. Prints each violation with its
@@ -125,6 +136,7 @@ fn main() -> ExitCode {
         Command::Walk { spec, image, path: Some(path), cat, max_nodes } => {
             walk_path(&spec, &image, &path, cat, max_nodes, colour)
         }
+        Command::Alloc { spec, image, space, max_nodes } => alloc(&spec, &image, &space, max_nodes, colour),
         Command::Fsck { spec, image, max_nodes, fix } => fsck(&spec, &image, max_nodes, fix, colour),
     }
 }
@@ -288,6 +300,33 @@ fn fsck(spec: &Path, image_path: &Path, max_nodes: usize, fix: bool, colour: Col
         report.walk.nodes.len()
     );
     ExitCode::from(1)
+}
+
+fn alloc(spec: &Path, image_path: &Path, space: &str, max_nodes: usize, colour: Colour) -> ExitCode {
+    let (checked, mut image) = match load_both(spec, image_path, colour) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let allocation = match ddsl::fsck::allocate(&checked, &image, space, max_nodes) {
+        Ok(allocation) => allocation,
+        Err(reason) => {
+            eprintln!("error: cannot allocate: {reason}");
+            return ExitCode::from(1);
+        }
+    };
+    if !ddsl::fsck::apply(&mut image, &allocation.fixes) {
+        eprintln!("error: cannot allocate: a write lies outside the image");
+        return ExitCode::from(1);
+    }
+    if let Err(e) = std::fs::write(image_path, &image) {
+        eprintln!("error: cannot write `{}`: {e}", image_path.display());
+        return ExitCode::from(2);
+    }
+    for f in &allocation.fixes {
+        eprintln!("wrote: {} (byte {})", f.path, f.offset);
+    }
+    println!("{}", allocation.unit);
+    ExitCode::SUCCESS
 }
 
 /// Rewrites wrong derived fields until none is left (a counter fixed may
