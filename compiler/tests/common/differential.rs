@@ -197,7 +197,13 @@ pub fn differential<B: Backend>(backend: &B, units: &[(usize, Unit)], per_batch:
     results.sort_by_key(|(b, _)| *b);
     let mut failures = Vec::new();
     for (batch_units, (_, result)) in split.iter().zip(results) {
-        let (stdout, stderr) = result.unwrap_or_else(|e| panic!("{e}"));
+        let (stdout, stderr) = result.unwrap_or_else(|e| {
+            panic!(
+                "{e}\n(the batch is kept under {}; program `p{{N}}` is corpus file N, or generated seed N - \
+                 {GENERATED_BASE})",
+                root.display()
+            )
+        });
         let runs: Vec<&Run> = batch_units.iter().flat_map(|(_, u)| u.runs.iter()).collect();
         let lines: Vec<&str> = stdout.lines().collect();
         if lines.len() != runs.len() {
