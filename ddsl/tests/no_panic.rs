@@ -323,6 +323,12 @@ fn walk_and_fsck(image: &[u8]) -> usize {
     for violation in &report.violations {
         assert!(!violation.to_string().is_empty());
     }
+    // `fsck --fix` and `alloc`: fixes lie in the image, or are refused.
+    let mut copy = image.to_vec();
+    let _ = ddsl::fsck::apply(&mut copy, &report.fixes);
+    if let Ok(allocation) = ddsl::fsck::allocate(ext2(), image, "blocks", 200) {
+        assert!(ddsl::fsck::apply(&mut copy, &allocation.fixes), "an allocation writes inside the image");
+    }
     report.violations.len()
 }
 
