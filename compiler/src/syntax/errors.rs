@@ -133,6 +133,11 @@ fn lex_diagnostic(kind: &LexErrorKind, text: &str, span: Span) -> Diagnostic {
     }
 }
 
+/// Keywords (docs/cdsl.md §1.3) that, met where a name belongs, were most
+/// likely meant as one. The structural ones (`in`, `and`, `then`, ...) are
+/// left out: met there, a name was more likely forgotten (`e ! in`).
+const NAME_LIKE_KEYWORDS: &[&str] = &["all", "take", "put", "type", "include", "not", "complement", "upcast"];
+
 fn with_token_hint(diagnostic: Diagnostic, found: &str, expected: &[String]) -> Diagnostic {
     let accepts = |terminal: &str| expected.iter().any(|e| e == terminal);
     if found == "`=`" && accepts("\"==\"") {
@@ -145,6 +150,16 @@ fn with_token_hint(diagnostic: Diagnostic, found: &str, expected: &[String]) -> 
         diagnostic.with_help("an expression annotated with its type is written in parentheses: `(e : t)`")
     } else if found == "`|`" && accepts("\"=\"") {
         diagnostic.with_help("name the argument and match on it: `f x = x | A -> ... | B -> ...`")
+    } else if NAME_LIKE_KEYWORDS.iter().any(|k| found == format!("`{k}`")) && accepts("VAR") {
+        diagnostic.with_help(format!(
+            "{found} is a keyword and cannot be a name: choose another, e.g. `{}_`",
+            found.trim_matches('`')
+        ))
+    } else if (found == "`and`" || found == "`in`") && accepts("\"|\"") && accepts("\"!\"") {
+        diagnostic.with_help(
+            "an expression followed by `!v` is the scrutinee of a match, so alternatives must follow; to observe `v` \
+             while a `let` runs an `if` or a match, put that in parentheses: `let x = (if c then a else b) !v`",
+        )
     } else if found == "`->`" && accepts("\"=\"") {
         diagnostic.with_help("a function is defined as `name pattern = body`; its type goes on a separate signature line `name : a -> b`")
     } else {

@@ -46,6 +46,9 @@ pub enum TypeErrorKind {
     },
     NotAFunction {
         found: String,
+        /// The prefix operator (`not`, `complement`, `upcast`) the callee
+        /// is an application of, when it is one: `not f x` is `(not f) x`.
+        prefix: Option<String>,
     },
     NoSuchField {
         field: String,
@@ -241,8 +244,14 @@ impl TypeError {
                     _ => d,
                 }
             }
-            NotAFunction { found } => {
-                Diagnostic::error(format!("`{found}` is not a function"), span, "applied to an argument here")
+            NotAFunction { found, prefix } => {
+                let d = Diagnostic::error(format!("`{found}` is not a function"), span, "applied to an argument here");
+                match prefix {
+                    Some(op) => d.with_help(format!(
+                        "`{op}` binds tighter than application: `{op} f x` is `({op} f) x`; write `{op} (f x)`"
+                    )),
+                    None => d,
+                }
             }
             NoSuchField { field, ty } => {
                 Diagnostic::error(format!("no field `{field}` in `{ty}`"), span, "unknown field")

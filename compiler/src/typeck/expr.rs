@@ -57,6 +57,7 @@ impl FnChecker<'_, '_> {
             // The expected result can fix the function's unknowns before the
             // argument is checked: `id (Some 5)` where an `Option U32` is due.
             ExprKind::App(f, arg) => {
+                let prefix = prefix_of(f);
                 let f = self.infer(f);
                 match self.metas.zonk(&f.ty) {
                     Ty::Fun(param, result) => {
@@ -66,7 +67,7 @@ impl FnChecker<'_, '_> {
                         typed::Expr::new(T::App(Box::new(f), Box::new(arg)), ty, span)
                     }
                     _ => {
-                        let app = self.apply(f, arg, span);
+                        let app = self.apply(f, arg, span, prefix);
                         self.unify(&expected, &app.ty, span);
                         app
                     }
@@ -294,16 +295,19 @@ impl FnChecker<'_, '_> {
     }
 
     fn application(&mut self, f: &ast::Expr, arg: &ast::Expr, span: Span) -> typed::Expr {
+        let prefix = prefix_of(f);
         let f = self.infer(f);
-        self.apply(f, arg, span)
+        self.apply(f, arg, span, prefix)
     }
 
-    fn apply(&mut self, f: typed::Expr, arg: &ast::Expr, span: Span) -> typed::Expr {
+    /// Types `f arg`; `prefix` names the prefix operator `f` applies, if
+    /// any, for the hint when `f` turns out not to be a function.
+    fn apply(&mut self, f: typed::Expr, arg: &ast::Expr, span: Span, prefix: Option<String>) -> typed::Expr {
         let (arg, result) = match self.metas.zonk(&f.ty) {
             Ty::Fun(param, result) => (self.check(arg, &param), (*result).clone()),
             Ty::Error => (self.infer(arg), Ty::Error),
             other => {
-                self.error(TypeErrorKind::NotAFunction { found: other.to_string() }, f.span);
+                self.error(TypeErrorKind::NotAFunction { found: other.to_string(), prefix }, f.span);
                 (self.infer(arg), Ty::Error)
             }
         };
@@ -686,4 +690,12 @@ fn arithmetic(op: BinOp) -> bool {
             | BinOp::Shl
             | BinOp::Shr
     )
+}
+
+/// The prefix operator a callee applies (`not f x` is `(not f) x`), if any.
+fn prefix_of(f: &ast::Expr) -> Option<String> {
+    match &f.kind {
+        ast::ExprKind::Unary(op, _) => Some(op.keyword().to_owned()),
+        _ => None,
+    }
 }
