@@ -129,6 +129,13 @@ fn image(path: &str) {
 fn dir_block(bytes: &[u8], count: usize) {
     let dir = DirBlock::decode(bytes).unwrap_or_else(|e| panic!("root directory block: {e}"));
     assert_eq!(dir.entries.len(), count);
+    // The zero-copy iterator gives the same entries, each over its bytes.
+    let views: Vec<DirEntryView> = DirBlockView::new(bytes).expect("view").entries().map(|v| v.expect("entry")).collect();
+    assert_eq!(views.len(), count);
+    for (view, entry) in views.iter().zip(&dir.entries) {
+        assert_eq!(view.bytes().len(), usize::from(entry.rec_len));
+        assert_eq!(view.decode().as_ref(), Ok(entry));
+    }
     let mut at = 0;
     for entry in &dir.entries {
         assert_eq!(&DirEntry::decode(&bytes[at..]).expect("entry"), entry);
@@ -203,8 +210,14 @@ fn random(path: &str) {
         let _ = DirMap::decode(bytes);
         let _ = DirEntry::decode(bytes).map(|v| v.fields());
         if let Ok(dir) = DirBlock::decode(bytes) {
-            // Whatever decodes re-encodes into the same bytes.
+            // Whatever decodes re-encodes into the same bytes, and the views agree.
             round_trip!(DirBlock, &dir, bytes, "random directory block");
+            let views: Vec<DirEntry> =
+                DirBlockView::new(bytes).expect("view").entries().map(|v| v.and_then(|v| v.decode()).expect("entry")).collect();
+            assert_eq!(views, dir.entries);
+        } else if let Ok(view) = DirBlockView::new(bytes) {
+            // Otherwise the iterator ends, with an error, after few entries.
+            assert!(view.entries().take(bytes.len() + 1).count() <= bytes.len() / 8 + 1);
         }
         if let Ok(v) = InodeView::new(bytes) {
             let _ = (v.i_block_arm(), v.i_mode_kind(), v.i_osd2(), v.i_block_bytes());

@@ -56,6 +56,7 @@ pub(super) fn module(checked: &Checked, source: &str, plans: &[Plan<'_>], skippe
         let g = StructGen { checked, plan };
         g.owned(&mut out);
         g.view(&mut out);
+        g.fill_iterators(&mut out);
         g.view_mut(&mut out);
     }
     w!(out, "}}");

@@ -4,7 +4,7 @@
 //! a variable-length array's getter checks its computed extent.
 
 use super::emit::{bit_ranges, endian_fn, ident, int_ty, mask, read_int, StructGen};
-use super::Kind;
+use super::{camel, Kind};
 use crate::syntax::ast::*;
 
 macro_rules! w {
@@ -98,6 +98,15 @@ impl StructGen<'_, '_> {
                     w!(out, "    pub fn {}_bytes(&self) -> &'a [u8] {{", m.name);
                     w!(out, "        self.bytes.get({off}..).unwrap_or_default()");
                     w!(out, "    }}");
+                    w!(out, "");
+                    w!(out, "    /// The elements of `{}`, each a zero-copy view of its own bytes.", m.name);
+                    w!(out, "    pub fn {f}(&self) -> {name}{}<'a> {{", camel(m.name));
+                    w!(
+                        out,
+                        "        {name}{} {{ bytes: self.bytes, at: {off}, index: 0, done: false }}",
+                        camel(m.name)
+                    );
+                    w!(out, "    }}");
                 }
                 Kind::Struct { name: inner, .. } => {
                     w!(out, "    pub fn {f}(&self) -> {inner}View<'a> {{");
@@ -131,6 +140,60 @@ impl StructGen<'_, '_> {
             }
         }
         w!(out, "}}");
+    }
+
+    /// The iterator over a filling array's element views: each element's
+    /// view covers exactly its bytes; an element that is cut short, or
+    /// whose size runs past the end or is smaller than its fields, ends
+    /// the iteration with its error.
+    pub(super) fn fill_iterators(&self, out: &mut String) {
+        let name = self.plan.name;
+        for m in &self.plan.members {
+            let Kind::Fill { elem, size_field } = &m.kind else { continue };
+            let it = format!("{name}{}", camel(m.name));
+            let size = match size_field {
+                Some((f, _)) => format!("usize::try_from(v.{}()).unwrap_or(usize::MAX)", ident(f)),
+                None => format!("{elem}::FIXED_LEN"),
+            };
+            w!(out, "");
+            w!(out, "/// The elements of `{name}.{}` as views (see `{name}View::{}`).", m.name, m.name);
+            w!(out, "#[derive(Clone, Debug)]");
+            w!(out, "pub struct {it}<'a> {{");
+            w!(out, "    bytes: &'a [u8],");
+            w!(out, "    at: usize,");
+            w!(out, "    index: usize,");
+            w!(out, "    done: bool,");
+            w!(out, "}}");
+            w!(out, "");
+            w!(out, "impl<'a> Iterator for {it}<'a> {{");
+            w!(out, "    type Item = Result<{elem}View<'a>, DecodeError>;");
+            w!(out, "");
+            w!(out, "    fn next(&mut self) -> Option<Self::Item> {{");
+            w!(out, "        if self.done || self.at >= self.bytes.len() {{");
+            w!(out, "            return None;");
+            w!(out, "        }}");
+            w!(out, "        let path = format!(\"{}[{{}}]\", self.index);", m.name);
+            w!(out, "        let rest = self.bytes.get(self.at..).unwrap_or_default();");
+            w!(out, "        let v = match {elem}View::new(rest) {{");
+            w!(out, "            Ok(v) => v,");
+            w!(out, "            Err(e) => {{");
+            w!(out, "                self.done = true;");
+            w!(out, "                return Some(Err(DecodeError::new(self.at + e.offset as usize, &path, e.kind)));");
+            w!(out, "            }}");
+            w!(out, "        }};");
+            w!(out, "        let size = {size};");
+            w!(out, "        if size < {elem}::FIXED_LEN || size > rest.len() {{");
+            w!(out, "            self.done = true;");
+            w!(out, "            let kind = if size < {elem}::FIXED_LEN {{ DecodeErrorKind::SizeTooSmall {{ size: size as u64, used: {elem}::FIXED_LEN as u64 }} }} else {{ DecodeErrorKind::OutOfBounds {{ need: size as u64, len: rest.len() as u64 }} }};");
+            w!(out, "            return Some(Err(DecodeError::new(self.at, &path, kind)));");
+            w!(out, "        }}");
+            w!(out, "        let view = {elem}View {{ bytes: rest.get(..size).unwrap_or_default() }};");
+            w!(out, "        self.at += size;");
+            w!(out, "        self.index += 1;");
+            w!(out, "        Some(Ok(view))");
+            w!(out, "    }}");
+            w!(out, "}}");
+        }
     }
 
     pub(super) fn view_mut(&self, out: &mut String) {
