@@ -321,16 +321,23 @@ fn umount(mountpoint: &Path, timeout: Duration) -> Result<(), Fail> {
     if !is_mounted(&path) && pid.is_none() {
         return Err(fail(format!("{}: not mounted", mountpoint.display())));
     }
-    if is_mounted(&path) {
+    // Busy can be fleeting (a file just closed may still be held by a
+    // process between fork and exec), so it is retried for a moment.
+    let start = Instant::now();
+    while is_mounted(&path) {
         let out = Command::new("fusermount3")
             .arg("-u")
             .arg(&path)
             .output()
             .map_err(|e| fail(format!("cannot run fusermount3 (Debian package fuse3): {e}")))?;
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            break;
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        if !err.contains("busy") || start.elapsed() > Duration::from_secs(3) {
             return Err(fail(format!("fusermount3 -u {} failed: {}", path.display(), err.trim())));
         }
+        std::thread::sleep(Duration::from_millis(50));
     }
     let start = Instant::now();
     while is_mounted(&path) || pid.is_some_and(alive) {
