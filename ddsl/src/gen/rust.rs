@@ -38,7 +38,7 @@ impl Unsupported {
         let mut d = Diagnostic::error(
             format!("unsupported: {}", self.what),
             self.span,
-            "not supported by the Rust generator yet",
+            "not supported by the code generators yet",
         )
         .with_help(format!("struct `{}` is not generated, nor any struct that holds it", self.strukt));
         if !fatal {
