@@ -79,6 +79,11 @@ enum Command {
         /// Directory to write into (created if missing).
         #[arg(short = 'o', long = "out")]
         out: Option<PathBuf>,
+        /// With `--emit rust`: the Rust module path (e.g. `crate::device`)
+        /// holding your abstract types and the abstract functions the
+        /// runtime lacks; they are then bound to it instead of panicking.
+        #[arg(long, value_name = "PATH")]
+        abstracts: Option<String>,
     },
 }
 
@@ -133,7 +138,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { file } => parse(file, colour),
         Command::Check { files } => check(files, colour),
-        Command::Build { file, emit, out } => build(file, emit, out, colour),
+        Command::Build { file, emit, out, abstracts } => build(file, emit, out, abstracts, colour),
         Command::Run { file, function, arg, engine, fuel } => run(&file, &function, &arg, engine, fuel, colour),
     }
 }
@@ -266,7 +271,7 @@ fn run(file: &std::path::Path, function: &str, arg: &str, engine: Engine, fuel: 
     }
 }
 
-fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> ExitCode {
+fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, abstracts: Option<String>, colour: Colour) -> ExitCode {
     let mut sources = SourceMap::new();
     let (program, errors) = match loader::load(&mut sources, &file) {
         Ok(loaded) => loaded,
@@ -290,7 +295,8 @@ fn build(file: PathBuf, emit: Emit, out: Option<PathBuf>, colour: Colour) -> Exi
         Emit::Rust => {
             use cdsl::backend::rust;
             let core = cdsl::core::lower::lower(&typed);
-            match rust::generate(&core, Some(&sources), rust::RuntimeLink::Inline) {
+            let options = rust::Options { link: rust::RuntimeLink::Inline, abstracts };
+            match rust::generate_with(&core, Some(&sources), &options) {
                 Ok(output) => {
                     for warning in &output.warnings {
                         let _ = writeln!(std::io::stderr(), "warning: {warning}");

@@ -76,3 +76,21 @@ fn help_explains_every_subcommand() {
         assert!(stdout(&sub).contains("Usage: cdsl"), "{}", stdout(&sub));
     }
 }
+
+#[test]
+fn build_rust_binds_abstract_functions_to_the_users_module() {
+    let dir = std::env::temp_dir().join(format!("cdsl-cli-abstracts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join("dev.cdsl");
+    std::fs::write(&source, "type Dev\nbump : (Dev, U32) -> (Dev, U32)\n\nuse_it : (Dev, U32) -> (Dev, U32)\nuse_it (d, n) = bump (d, n + 1)\n").unwrap();
+    let bound = cdsl(&["build", "--emit", "rust", "--abstracts", "crate::device", source.to_str().unwrap()]);
+    assert!(bound.status.success(), "{}", stderr(&bound));
+    let code = stdout(&bound);
+    assert!(code.contains("pub type Abs_Dev = crate::device::Dev;"), "{code}");
+    assert!(code.contains("crate::device::bump(arg)"), "{code}");
+    assert!(!stderr(&bound).contains("warning"), "{}", stderr(&bound));
+    // Without a module the function panics when called, and the build says so.
+    let unbound = cdsl(&["build", "--emit", "rust", source.to_str().unwrap()]);
+    assert!(stderr(&unbound).contains("abstract function `bump`"), "{}", stderr(&unbound));
+    let _ = std::fs::remove_dir_all(&dir);
+}
