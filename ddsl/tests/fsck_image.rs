@@ -176,6 +176,19 @@ fn pointer_past_the_end(image: &Path, _: u64) -> Vec<String> {
     vec![format!("inodes[{}].i_block.file.direct[0] ", small - 1), "points to blocks#99999, outside blocks ".to_owned()]
 }
 
+fn bad_magic(image: &Path, _: u64) -> Vec<String> {
+    let mut bytes = std::fs::read(image).expect("image");
+    bytes[1080..1082].copy_from_slice(&[0, 0]);
+    std::fs::write(image, bytes).expect("write image");
+    vec!["sb.s_magic (byte 1080): bad magic 0x0, expected 0xef53".to_owned()]
+}
+
+fn entry_naming_a_free_inode(image: &Path, _: u64) -> Vec<String> {
+    let small = inode_of(image, "small");
+    debugfs(image, "freei small", true);
+    vec![format!("inodes#{small} "), "].inode) but free in the bitmap".to_owned()]
+}
+
 fn group_free_count(image: &Path, _: u64) -> Vec<String> {
     debugfs(image, "set_bg 0 free_inodes_count 3", true);
     vec!["gdt[0].bg_free_inodes_count (byte ".to_owned(), "): is 3, but ".to_owned(), " of inodes#1..".to_owned()]
@@ -188,6 +201,8 @@ const CASES: &[Case] = &[
     Case { name: "reclen", corrupt: broken_rec_len },
     Case { name: "past", corrupt: pointer_past_the_end },
     Case { name: "groupfree", corrupt: group_free_count },
+    Case { name: "magic", corrupt: bad_magic },
+    Case { name: "freeinode", corrupt: entry_naming_a_free_inode },
 ];
 
 /// e2fsck recomputes the superblock's free counts without complaint (they
