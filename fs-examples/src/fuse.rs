@@ -65,11 +65,13 @@ impl From<Kind> for FileType {
 
 impl From<Time> for SystemTime {
     fn from(t: Time) -> SystemTime {
-        let since = Duration::new(t.secs.unsigned_abs(), t.nsecs.min(999_999_999));
-        if t.secs >= 0 {
-            UNIX_EPOCH + since
+        // `nsecs` counts forward from `secs`, also before the epoch.
+        let nanos = t.secs as i128 * 1_000_000_000 + t.nsecs.min(999_999_999) as i128;
+        let since = |n: i128| Duration::new((n / 1_000_000_000) as u64, (n % 1_000_000_000) as u32);
+        if nanos >= 0 {
+            UNIX_EPOCH + since(nanos)
         } else {
-            UNIX_EPOCH - since
+            UNIX_EPOCH - since(-nanos)
         }
     }
 }
@@ -155,6 +157,19 @@ impl Adapter {
         self.ops.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Runs one operation; a panic in it (a bug in the file system) is
+    /// reported and answered with EIO instead of ending the session.
+    fn call<T>(&self, op: impl FnOnce(&mut dyn Ops) -> Result<T, Errno>) -> Result<T, Errno> {
+        let mut fs = self.fs();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| op(&mut **fs))) {
+            Ok(result) => result,
+            Err(_) => {
+                eprintln!("cdslfs: bug: a file-system operation panicked (above); answering EIO");
+                Err(Errno::EIO)
+            }
+        }
+    }
+
     fn writable(&self) -> Result<(), Errno> {
         if self.read_only {
             return Err(Errno::EROFS);
@@ -165,10 +180,10 @@ impl Adapter {
     fn do_setattr(&self, req: &Request, ino: INodeNo, changes: SetAttr) -> Result<Attr, Errno> {
         let ino = from_fuse(ino)?;
         if changes == SetAttr::default() {
-            return self.fs().getattr(ino);
+            return self.call(|fs| fs.getattr(ino));
         }
         self.writable()?;
-        self.fs().setattr(ino, &changes, caller(req))
+        self.call(|fs| fs.setattr(ino, &changes, caller(req)))
     }
 
     fn do_rename(
@@ -184,22 +199,23 @@ impl Adapter {
         if !(flags - RenameFlags::RENAME_NOREPLACE).is_empty() {
             return Err(Errno::EINVAL);
         }
-        let mut fs = self.fs();
-        if flags.contains(RenameFlags::RENAME_NOREPLACE) {
-            match fs.lookup(new_parent, new_name) {
-                Ok(_) => return Err(Errno::EEXIST),
-                Err(e) if e == Errno::ENOENT => {}
-                Err(e) => return Err(e),
+        self.call(|fs| {
+            if flags.contains(RenameFlags::RENAME_NOREPLACE) {
+                match fs.lookup(new_parent, new_name) {
+                    Ok(_) => return Err(Errno::EEXIST),
+                    Err(e) if e == Errno::ENOENT => {}
+                    Err(e) => return Err(e),
+                }
             }
-        }
-        fs.rename(parent, name, new_parent, new_name, caller(req))
+            fs.rename(parent, name, new_parent, new_name, caller(req))
+        })
     }
 
     fn fill_dir(&self, ino: INodeNo, offset: u64, reply: &mut ReplyDirectory) -> Result<(), Errno> {
         let ino = from_fuse(ino)?;
         let mut offset = offset;
         loop {
-            let entries = self.fs().readdir(ino, offset, READDIR_BATCH)?;
+            let entries = self.call(|fs| fs.readdir(ino, offset, READDIR_BATCH))?;
             let Some(last) = entries.last().map(|e| e.next) else { return Ok(()) };
             for e in entries {
                 if reply.add(to_fuse(e.ino), e.next, e.kind.into(), OsStr::from_bytes(&e.name)) {
@@ -259,11 +275,11 @@ impl Filesystem for Adapter {
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
-        self.entry(reply, from_fuse(parent).and_then(|p| self.fs().lookup(p, name.as_bytes())), false);
+        self.entry(reply, from_fuse(parent).and_then(|p| self.call(|fs| fs.lookup(p, name.as_bytes()))), false);
     }
 
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
-        match from_fuse(ino).and_then(|i| self.fs().getattr(i)) {
+        match from_fuse(ino).and_then(|i| self.call(|fs| fs.getattr(i))) {
             Ok(attr) => reply.attr(&TTL, &attr.into()),
             Err(e) => reply.error(e.into()),
         }
@@ -303,7 +319,7 @@ impl Filesystem for Adapter {
     }
 
     fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
-        match from_fuse(ino).and_then(|i| self.fs().readlink(i)) {
+        match from_fuse(ino).and_then(|i| self.call(|fs| fs.readlink(i))) {
             Ok(target) => reply.data(&target),
             Err(e) => reply.error(e.into()),
         }
@@ -313,7 +329,7 @@ impl Filesystem for Adapter {
         let result = self
             .writable()
             .and_then(|()| from_fuse(parent))
-            .and_then(|p| self.fs().mknod(p, name.as_bytes(), masked(mode, umask), rdev, caller(req)));
+            .and_then(|p| self.call(|fs| fs.mknod(p, name.as_bytes(), masked(mode, umask), rdev, caller(req))));
         self.entry(reply, result, true);
     }
 
@@ -321,25 +337,24 @@ impl Filesystem for Adapter {
         let result = self
             .writable()
             .and_then(|()| from_fuse(parent))
-            .and_then(|p| self.fs().mkdir(p, name.as_bytes(), masked(mode & 0o7777, umask), caller(req)));
+            .and_then(|p| self.call(|fs| fs.mkdir(p, name.as_bytes(), masked(mode & 0o7777, umask), caller(req))));
         self.entry(reply, result, true);
     }
 
     fn unlink(&self, req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
         let result = self.writable().and_then(|()| from_fuse(parent));
-        empty(reply, result.and_then(|p| self.fs().unlink(p, name.as_bytes(), caller(req))));
+        empty(reply, result.and_then(|p| self.call(|fs| fs.unlink(p, name.as_bytes(), caller(req)))));
     }
 
     fn rmdir(&self, req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
         let result = self.writable().and_then(|()| from_fuse(parent));
-        empty(reply, result.and_then(|p| self.fs().rmdir(p, name.as_bytes(), caller(req))));
+        empty(reply, result.and_then(|p| self.call(|fs| fs.rmdir(p, name.as_bytes(), caller(req)))));
     }
 
     fn symlink(&self, req: &Request, parent: INodeNo, link_name: &OsStr, target: &Path, reply: ReplyEntry) {
-        let result = self
-            .writable()
-            .and_then(|()| from_fuse(parent))
-            .and_then(|p| self.fs().symlink(p, link_name.as_bytes(), target.as_os_str().as_bytes(), caller(req)));
+        let result = self.writable().and_then(|()| from_fuse(parent)).and_then(|p| {
+            self.call(|fs| fs.symlink(p, link_name.as_bytes(), target.as_os_str().as_bytes(), caller(req)))
+        });
         self.entry(reply, result, true);
     }
 
@@ -358,12 +373,16 @@ impl Filesystem for Adapter {
 
     fn link(&self, req: &Request, ino: INodeNo, newparent: INodeNo, newname: &OsStr, reply: ReplyEntry) {
         let result = self.writable().and_then(|()| Ok((from_fuse(ino)?, from_fuse(newparent)?)));
-        self.entry(reply, result.and_then(|(i, p)| self.fs().link(i, p, newname.as_bytes(), caller(req))), false);
+        self.entry(
+            reply,
+            result.and_then(|(i, p)| self.call(|fs| fs.link(i, p, newname.as_bytes(), caller(req)))),
+            false,
+        );
     }
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
         let writing = flags.0 & libc::O_ACCMODE != libc::O_RDONLY;
-        let result = from_fuse(ino).and_then(|i| self.fs().getattr(i)).and_then(|_| match writing {
+        let result = from_fuse(ino).and_then(|i| self.call(|fs| fs.getattr(i))).and_then(|_| match writing {
             true => self.writable(),
             false => Ok(()),
         });
@@ -384,7 +403,7 @@ impl Filesystem for Adapter {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
-        match from_fuse(ino).and_then(|i| self.fs().read(i, offset, size)) {
+        match from_fuse(ino).and_then(|i| self.call(|fs| fs.read(i, offset, size))) {
             Ok(data) => reply.data(&data),
             Err(e) => reply.error(e.into()),
         }
@@ -403,14 +422,14 @@ impl Filesystem for Adapter {
         reply: ReplyWrite,
     ) {
         let result = self.writable().and_then(|()| from_fuse(ino));
-        match result.and_then(|i| self.fs().write(i, offset, data, caller(req))) {
+        match result.and_then(|i| self.call(|fs| fs.write(i, offset, data, caller(req)))) {
             Ok(n) => reply.written(n),
             Err(e) => reply.error(e.into()),
         }
     }
 
     fn flush(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _lock_owner: LockOwner, reply: ReplyEmpty) {
-        let result = if self.read_only { Ok(()) } else { self.fs().flush() };
+        let result = if self.read_only { Ok(()) } else { self.call(|fs| fs.flush()) };
         empty(reply, result);
     }
 
@@ -432,7 +451,7 @@ impl Filesystem for Adapter {
     }
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
-        match from_fuse(ino).and_then(|i| self.fs().getattr(i)) {
+        match from_fuse(ino).and_then(|i| self.call(|fs| fs.getattr(i))) {
             Ok(a) if a.kind != Kind::Dir => reply.error(Errno::ENOTDIR.into()),
             Ok(_) => reply.opened(FileHandle(0), FopenFlags::empty()),
             Err(e) => reply.error(e.into()),
@@ -455,7 +474,7 @@ impl Filesystem for Adapter {
     }
 
     fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
-        match self.fs().statfs() {
+        match self.call(|fs| fs.statfs()) {
             Ok(s) => reply.statfs(s.blocks, s.bfree, s.bavail, s.files, s.ffree, s.bsize, s.namelen, s.bsize),
             Err(e) => reply.error(e.into()),
         }
@@ -475,7 +494,7 @@ impl Filesystem for Adapter {
         let result = self
             .writable()
             .and_then(|()| from_fuse(parent))
-            .and_then(|p| self.fs().mknod(p, name.as_bytes(), masked(mode, umask), 0, caller(req)));
+            .and_then(|p| self.call(|fs| fs.mknod(p, name.as_bytes(), masked(mode, umask), 0, caller(req))));
         match result {
             Ok(attr) => {
                 let generation = self.generation(attr.ino, true);
@@ -504,7 +523,7 @@ impl Adapter {
         if self.read_only {
             return Ok(());
         }
-        self.fs().sync()
+        self.call(|fs| fs.sync())
     }
 }
 
@@ -560,10 +579,51 @@ pub fn serve(
         .map_err(|e| format!("cannot start the signal thread: {e}"))?;
     mounted();
     let served = session.run().map_err(|e| format!("the FUSE session ended with an error: {e}"));
-    let synced = ops
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .sync()
-        .map_err(|e| format!("syncing the image at unmount failed: {e}"));
+    let synced = {
+        let mut fs = ops.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fs.sync())).unwrap_or(Err(Errno::EIO))
+    }
+    .map_err(|e| format!("syncing the image at unmount failed: {e}"));
     served.and(synced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+
+    fn adapter() -> Adapter {
+        Adapter::new(Arc::new(Mutex::new(Box::new(Model::new(1024)))), false)
+    }
+
+    #[test]
+    fn a_panicking_operation_answers_eio_and_the_next_one_works() {
+        let a = adapter();
+        let panicked: Result<(), Errno> = a.call(|_| panic!("a bug in the file system"));
+        assert_eq!(panicked, Err(Errno::EIO));
+        assert_eq!(a.call(|fs| fs.getattr(ROOT)).map(|attr| attr.ino), Ok(ROOT));
+    }
+
+    #[test]
+    fn conversions() {
+        assert_eq!((to_fuse(ROOT), to_fuse(11)), (INodeNo(1), INodeNo(11)));
+        assert_eq!((from_fuse(INodeNo(1)), from_fuse(INodeNo(2))), (Ok(ROOT), Err(Errno::ENOENT)));
+        assert_eq!(from_fuse(INodeNo(1 << 40)), Err(Errno::ENOENT));
+        assert_eq!(masked(0o100777, 0o022), 0o100755);
+        assert_eq!(masked(0o4777, 0o077), 0o4700);
+        for t in [Time { secs: 1_700_000_000, nsecs: 123 }, Time { secs: -5, nsecs: 999_999_999 }, Time::default()] {
+            assert_eq!(Time::from(SystemTime::from(t)), t);
+        }
+        assert_eq!(fuser::Errno::from(Errno::ENAMETOOLONG).code(), libc::ENAMETOOLONG);
+    }
+
+    #[test]
+    fn new_inodes_get_new_generations() {
+        let a = adapter();
+        let (first, again) = (a.generation(12, true), a.generation(12, false));
+        let reused = a.generation(12, true);
+        assert_eq!(first, again);
+        assert_ne!(first, reused);
+        assert_eq!(a.generation(99, false), Generation(0), "inodes from before the mount");
+    }
 }
