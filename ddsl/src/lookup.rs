@@ -19,13 +19,15 @@
 use crate::check::Checked;
 use crate::decode::{Decoder, StructValue, Value};
 use crate::walk::Walk;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// Structures read for one file's contents, at most.
 pub const MAX_CONTENTS: usize = 1 << 20;
 /// Steps up through `..` (and path components), at most.
 pub const MAX_DEPTH: usize = 4096;
+/// The largest file `read_file` returns.
+pub const MAX_FILE: u64 = 1 << 30;
 
 /// A structure met on the way: the path prefix it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,14 +75,24 @@ pub struct Found {
 #[derive(Clone, Debug, Default)]
 struct Contents {
     dirs: Vec<StructValue>,
-    data: Vec<StructValue>,
+    data: Vec<Piece>,
     /// Everything decoded on the way, in order (for `met`).
     all: Vec<(String, u64)>,
+}
+
+/// A piece of a file's data, in order.
+#[derive(Clone, Debug)]
+enum Piece {
+    Data(StructValue),
+    /// A pointer to data that is not live (0 in ext2): that many zero bytes.
+    Hole(u64),
 }
 
 struct Lookup<'c, 'd, 'a> {
     checked: &'c Checked,
     decoder: &'d mut Decoder<'a>,
+    /// Bytes of file data a dead pointer to each type stands for.
+    holes: HashMap<String, u64>,
 }
 
 fn err(path: &str, at: Option<(&str, u64)>, message: impl Into<String>) -> LookupError {
@@ -89,7 +101,7 @@ fn err(path: &str, at: Option<(&str, u64)>, message: impl Into<String>) -> Looku
 
 /// Resolves `path` (`/a/b`, or `a/b` from the root) through the image.
 pub fn lookup(checked: &Checked, decoder: &mut Decoder<'_>, walk: &Walk, path: &str) -> Result<Found, LookupError> {
-    let mut l = Lookup { checked, decoder };
+    let mut l = Lookup { checked, decoder, holes: HashMap::new() };
     let mut inode = l.root(walk)?;
     let mut met = vec![Met { path: "/".into(), ty: inode.name.clone(), offset: inode.offset }];
     let mut so_far = String::new();
@@ -125,7 +137,7 @@ pub fn read_file(
     found: &Found,
     path: &str,
 ) -> Result<(Vec<u8>, Vec<Met>), LookupError> {
-    let mut l = Lookup { checked, decoder };
+    let mut l = Lookup { checked, decoder, holes: HashMap::new() };
     let inode = &found.inode;
     let at = Some((inode.name.as_str(), inode.offset));
     let contents = l.contents(inode, path)?;
@@ -138,12 +150,23 @@ pub fn read_file(
     let Some(size) = inode.field(size_field).and_then(Value::as_int) else {
         return Err(err(path, at, format!("`{size_field}` could not be read")));
     };
+    if size > MAX_FILE {
+        return Err(err(path, at, format!("{size_field} is {size}, more than the {MAX_FILE} bytes read_file returns")));
+    }
     let image = l.decoder.image();
     let mut bytes = Vec::new();
-    for block in &contents.data {
+    for piece in &contents.data {
         if bytes.len() as u64 >= size {
             break;
         }
+        let block = match piece {
+            Piece::Data(block) => block,
+            Piece::Hole(n) => {
+                let zeros = (*n).min(size - bytes.len() as u64) as usize;
+                bytes.resize(bytes.len() + zeros, 0);
+                continue;
+            }
+        };
         let Some(len) = block.size else {
             return Err(err(path, Some((&block.name, block.offset)), "data block of unknown size"));
         };
@@ -239,19 +262,28 @@ impl Lookup<'_, '_, '_> {
         }
     }
 
-    /// What `inode`'s pointers lead to, depth first in field order.
+    /// What `inode`'s pointers lead to, depth first in field order; a
+    /// dead pointer to file data is a hole of the bytes it stands for.
     fn contents(&mut self, inode: &StructValue, path: &str) -> Result<Contents, LookupError> {
         let mut out = Contents::default();
         let mut seen = HashSet::new();
-        let mut stack: Vec<Value> = vec![];
-        for (_, v) in inode.fields.iter().rev() {
-            stack.push(v.clone());
-        }
-        while let Some(value) = stack.pop() {
+        // Each value with the pointer annotation of its field: (target, refs).
+        let mut stack: Vec<(Value, Option<(String, bool)>)> = self.fields_of(inode);
+        while let Some((value, pointer)) = stack.pop() {
             match value {
-                Value::Struct(s) => s.fields.into_iter().rev().for_each(|(_, v)| stack.push(v)),
-                Value::Array(items) => items.into_iter().rev().for_each(|v| stack.push(v)),
-                Value::Variant { value, .. } => stack.push(*value),
+                Value::Struct(s) => stack.extend(self.fields_of(&s)),
+                Value::Array(items) => items.into_iter().rev().for_each(|v| stack.push((v, pointer.clone()))),
+                Value::Variant { value, .. } => stack.push((*value, None)),
+                Value::Pointer { target: None, .. } => {
+                    if let Some((ty, false)) = pointer {
+                        if !has_mark(self.checked, &ty, "inode") {
+                            let n = self.hole_size(&ty, 0);
+                            if n > 0 {
+                                out.data.push(Piece::Hole(n));
+                            }
+                        }
+                    }
+                }
                 Value::Pointer { target: Some(t), .. } => {
                     let refs = t.claim.as_ref().is_some_and(|c| !c.owns);
                     if refs || has_mark(self.checked, &t.ty, "inode") || !seen.insert((t.addr, t.ty.clone())) {
@@ -267,14 +299,64 @@ impl Lookup<'_, '_, '_> {
                     if has_mark(self.checked, &s.name, "directory") {
                         out.dirs.push(s);
                     } else if has_mark(self.checked, &s.name, "file_data") {
-                        out.data.push(s);
+                        out.data.push(Piece::Data(s));
                     } else {
-                        s.fields.into_iter().rev().for_each(|(_, v)| stack.push(v));
+                        stack.extend(self.fields_of(&s));
                     }
                 }
                 _ => {}
             }
         }
         Ok(out)
+    }
+
+    /// A struct's fields, last first (for the stack), each with its
+    /// pointer annotation: target type, and whether it only `refs`.
+    fn fields_of(&self, s: &StructValue) -> Vec<(Value, Option<(String, bool)>)> {
+        let def = self.checked.struct_def(&s.name);
+        let pointer = |name: &str| {
+            def.and_then(|d| {
+                d.members.iter().find_map(|m| match m {
+                    crate::syntax::ast::Member::Field(f) if f.name.name == name => f.pointer.as_ref(),
+                    _ => None,
+                })
+            })
+            .map(|p| (p.target.name.clone(), p.claim.as_ref().is_some_and(|c| !c.owns)))
+        };
+        s.fields.iter().rev().map(|(name, v)| (v.clone(), pointer(name))).collect()
+    }
+
+    /// Bytes of file data a dead pointer to `ty` stands for: a data
+    /// structure's size, or all that a structure of pointers (an indirect
+    /// block) would map. Sizes are read from a copy decoded at byte 0, so
+    /// they must not depend on its fields (they are the image's, e.g. the
+    /// block size); its faults are dropped.
+    fn hole_size(&mut self, ty: &str, depth: usize) -> u64 {
+        if let Some(&n) = self.holes.get(ty) {
+            return n;
+        }
+        if depth > 8 || has_mark(self.checked, ty, "directory") || has_mark(self.checked, ty, "inode") {
+            return 0;
+        }
+        let faults = self.decoder.faults().len();
+        let sample = self.decoder.decode_struct_at(ty, 0, "hole");
+        self.decoder.truncate_faults(faults);
+        let Value::Struct(s) = sample else { return 0 };
+        let n = if has_mark(self.checked, ty, "file_data") {
+            s.size.unwrap_or(0)
+        } else {
+            let mut total = 0u64;
+            for (value, pointer) in self.fields_of(&s) {
+                let Some((target, false)) = pointer else { continue };
+                let slots = match &value {
+                    Value::Array(items) => items.len() as u64,
+                    _ => 1,
+                };
+                total = total.saturating_add(slots.saturating_mul(self.hole_size(&target, depth + 1)));
+            }
+            total
+        };
+        self.holes.insert(ty.to_string(), n);
+        n
     }
 }

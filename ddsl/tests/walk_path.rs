@@ -1,7 +1,8 @@
 //! `ddsl walk SPEC IMAGE PATH` on real ext2 images: every file put into an
 //! image with `mke2fs -t ext2 -d DIR` (1 KiB and 4 KiB blocks; empty, small,
-//! exactly block-sized, indirect and double-indirect files, in nested
-//! directories) reads back byte-identical with `--cat`; without `--cat` the
+//! exactly block-sized, indirect and double-indirect files, sparse files
+//! with holes, in nested directories) reads back byte-identical with
+//! `--cat`; without `--cat` the
 //! structures met are printed; paths that do not resolve exit 1 naming the
 //! structure where they stopped. Skipped, with a printed reason, where
 //! mke2fs is not installed.
@@ -35,7 +36,24 @@ fn files() -> Vec<(&'static str, Vec<u8>)> {
         ("huge", noise(300_000, 3)), // double indirect at 1 KiB blocks
         ("sub/file", b"nested\n".to_vec()),
         ("sub/deeper/last", noise(5000, 4)),
+        // Written sparsely (below): mke2fs -d keeps the holes.
+        ("sparse-start", [vec![0; 50_000], b"end of sparse\n".to_vec()].concat()),
+        ("sparse-middle", [noise(5000, 5), vec![0; 40_000], noise(3000, 6)].concat()),
     ]
+}
+
+/// Writes `bytes`, seeking over runs of 4 KiB of zeros so they become holes.
+fn write_sparse(path: &Path, bytes: &[u8]) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut file = std::fs::File::create(path).expect("file");
+    for (i, chunk) in bytes.chunks(4096).enumerate() {
+        if chunk.len() == 4096 && chunk.iter().all(|b| *b == 0) {
+            continue;
+        }
+        file.seek(SeekFrom::Start(i as u64 * 4096)).expect("seek");
+        file.write_all(chunk).expect("write");
+    }
+    file.set_len(bytes.len() as u64).expect("length");
 }
 
 fn image(block_size: u32, test: &str) -> Option<PathBuf> {
@@ -48,7 +66,11 @@ fn image(block_size: u32, test: &str) -> Option<PathBuf> {
     let tree = dir.join("tree");
     std::fs::create_dir_all(tree.join("sub/deeper")).expect("tree");
     for (name, bytes) in files() {
-        std::fs::write(tree.join(name), bytes).expect("file");
+        if name.starts_with("sparse") {
+            write_sparse(&tree.join(name), &bytes);
+        } else {
+            std::fs::write(tree.join(name), bytes).expect("file");
+        }
     }
     std::os::unix::fs::symlink("small", tree.join("link")).expect("symlink");
     let path = dir.join("disk.img");
