@@ -56,7 +56,9 @@ impl Dev {
         self.0.file.sync_all()
     }
 
-    fn write_back(&self) -> std::io::Result<()> {
+    /// Writes every dirty block to the image file, where other readers of
+    /// the image see it (not necessarily on disk yet).
+    pub fn write_back(&self) -> std::io::Result<()> {
         let mut cache = self.0.cache.borrow_mut();
         let dirty = std::mem::take(&mut cache.dirty);
         for n in dirty {

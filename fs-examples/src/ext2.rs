@@ -121,7 +121,12 @@ pub trait Calls {
     fn rename(&mut self, parent: u32, name: &[u8], new_parent: u32, new_name: &[u8], now: Now) -> Result<u32, String>;
     fn setattr(&mut self, ino: u32, change: Change, now: Now) -> Result<u32, String>;
     fn statfs(&mut self) -> Result<(u32, Totals), String>;
+    /// Everything written so far reaches the image and the disk.
     fn sync(&mut self) -> Result<(), String>;
+    /// Everything written so far reaches the image file (not yet the disk).
+    fn flush(&mut self) -> Result<(), String> {
+        self.sync()
+    }
 }
 
 /// Opens the ext2 image at `image` on `engine`; refuses images whose
@@ -426,5 +431,9 @@ impl<C: Calls> Ops for Ext2<C> {
 
     fn sync(&mut self) -> Result<(), Errno> {
         self.calls.sync().map_err(io)
+    }
+
+    fn flush(&mut self) -> Result<(), Errno> {
+        self.calls.flush().map_err(io)
     }
 }

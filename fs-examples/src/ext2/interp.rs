@@ -511,6 +511,13 @@ impl Calls for Interp {
             None => Err("no device is open".to_owned()),
         })
     }
+
+    fn flush(&mut self) -> Result<(), String> {
+        DEVICE.with(|slot| match slot.borrow().as_ref() {
+            Some(dev) => dev.write_back().map_err(|e| format!("writing back the cache failed: {e}")),
+            None => Err("no device is open".to_owned()),
+        })
+    }
 }
 
 type Job = Box<dyn FnOnce(&mut Interp) + Send>;
@@ -644,5 +651,8 @@ impl Calls for Remote {
     }
     fn sync(&mut self) -> Result<(), String> {
         self.run(|i| i.sync())
+    }
+    fn flush(&mut self) -> Result<(), String> {
+        self.run(|i| i.flush())
     }
 }

@@ -184,4 +184,9 @@ impl Calls for Native {
         let dev = self.dev.as_ref().ok_or("the device was lost by an earlier failure")?;
         dev.sync().map_err(|e| format!("sync failed: {e}"))
     }
+
+    fn flush(&mut self) -> Result<(), String> {
+        let dev = self.dev.as_ref().ok_or("the device was lost by an earlier failure")?;
+        dev.write_back().map_err(|e| format!("writing back the cache failed: {e}"))
+    }
 }
