@@ -63,17 +63,19 @@ fn encode_word(value: u64, width: u64, big_endian: bool) -> Vec<u8> {
     bytes
 }
 
-/// Writes `fixes` into `image`; false if one lies outside it.
-pub fn apply(image: &mut [u8], fixes: &[Fix]) -> bool {
-    let mut all = true;
+/// Writes `fixes` into `image`; the first that lies outside it is the
+/// error, and nothing is written then.
+pub fn apply<'f>(image: &mut [u8], fixes: &'f [Fix]) -> Result<(), &'f Fix> {
+    let range = |fix: &Fix| usize::try_from(fix.offset).ok().and_then(|s| Some(s..s.checked_add(fix.bytes.len())?));
+    if let Some(outside) = fixes.iter().find(|f| range(f).and_then(|r| image.get(r)).is_none()) {
+        return Err(outside);
+    }
     for fix in fixes {
-        let range = usize::try_from(fix.offset).ok().and_then(|s| Some(s..s.checked_add(fix.bytes.len())?));
-        match range.and_then(|r| image.get_mut(r)) {
-            Some(slot) => slot.copy_from_slice(&fix.bytes),
-            None => all = false,
+        if let Some(slot) = range(fix).and_then(|r| image.get_mut(r)) {
+            slot.copy_from_slice(&fix.bytes);
         }
     }
-    all
+    Ok(())
 }
 
 /// Who uses one unit of a space.

@@ -314,8 +314,8 @@ fn alloc(spec: &Path, image_path: &Path, space: &str, max_nodes: usize, colour: 
             return ExitCode::from(1);
         }
     };
-    if !ddsl::fsck::apply(&mut image, &allocation.fixes) {
-        eprintln!("error: cannot allocate: a write lies outside the image");
+    if let Err(f) = ddsl::fsck::apply(&mut image, &allocation.fixes) {
+        eprintln!("error: cannot allocate: {} (byte {}) lies outside the image", f.path, f.offset);
         return ExitCode::from(1);
     }
     if let Err(e) = std::fs::write(image_path, &image) {
@@ -342,8 +342,8 @@ fn fix_derived(checked: &Checked, image: &mut [u8], path: &Path, max_nodes: usiz
             eprintln!("fixed: {} (byte {})", f.path, f.offset);
         }
         fixed += report.fixes.len();
-        if !ddsl::fsck::apply(image, &report.fixes) {
-            eprintln!("error: a fix lies outside the image; nothing written");
+        if let Err(f) = ddsl::fsck::apply(image, &report.fixes) {
+            eprintln!("error: the fix of {} (byte {}) lies outside the image; nothing written", f.path, f.offset);
             return Err(ExitCode::from(1));
         }
     }
