@@ -738,3 +738,25 @@ fn an_open_unlinked_file_never_reads_its_successor() {
         }
     });
 }
+
+/// What `fsync` returns from, and what `close` leaves, is in the image
+/// file already: debugfs reads it there while the file system is mounted.
+#[test]
+fn fsync_and_close_reach_the_image() {
+    on_every_engine("durable", |m, _| {
+        let Some(image) = m.image.clone() else { return };
+        let debugfs_cat = |path: &str| {
+            let out = Command::new("debugfs").args(["-R", &format!("cat {path}")]).arg(&image).output().unwrap();
+            out.stdout
+        };
+        let synced = pattern(11, 5000);
+        let mut f = File::create(m.path("synced")).unwrap();
+        f.write_all(&synced).unwrap();
+        f.sync_all().unwrap();
+        assert!(debugfs_cat("/synced") == synced, "fsync returned before the data was in the image");
+        drop(f);
+        let closed = pattern(12, 3000);
+        fs::write(m.path("closed"), &closed).unwrap();
+        assert!(debugfs_cat("/closed") == closed, "close returned before the data was in the image");
+    });
+}
