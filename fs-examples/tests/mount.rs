@@ -760,3 +760,43 @@ fn fsync_and_close_reach_the_image() {
         assert!(debugfs_cat("/closed") == closed, "close returned before the data was in the image");
     });
 }
+
+/// `allow_other,default_permissions`: another user works in the mount
+/// with the kernel checking permissions; writing or chowning clears
+/// setuid/setgid; new inodes belong to their creator.
+#[test]
+fn other_users_and_setuid_clearing() {
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipped: other users: setpriv (util-linux) is missing");
+        return;
+    }
+    let as_user = |dir: &Path, script: &str| {
+        Command::new("setpriv")
+            .args(["--reuid=1000", "--regid=1000", "--clear-groups", "sh", "-c", script])
+            .current_dir(dir)
+            .status()
+            .unwrap()
+            .success()
+    };
+    on_every_engine("users", |m, _| {
+        let mode = |p: &str| fs::metadata(m.path(p)).unwrap().permissions().mode() & 0o7777;
+        fs::write(m.path("suid"), b"x").unwrap();
+        fs::set_permissions(m.path("suid"), fs::Permissions::from_mode(0o6777)).unwrap();
+        assert!(as_user(&m.mnt, "echo more >> suid"));
+        assert_eq!(mode("suid"), 0o777, "a write by another user clears setuid and setgid");
+        fs::set_permissions(m.path("suid"), fs::Permissions::from_mode(0o6755)).unwrap();
+        std::os::unix::fs::chown(m.path("suid"), Some(1000), None).unwrap();
+        assert_eq!(mode("suid"), 0o755, "chown clears setuid and setgid");
+        fs::write(m.path("private"), b"root's").unwrap();
+        fs::set_permissions(m.path("private"), fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(!as_user(&m.mnt, "cat private 2>/dev/null"), "0600 root file read by another user");
+        assert!(!as_user(&m.mnt, "touch new 2>/dev/null"), "another user wrote in root's 0755 directory");
+        fs::create_dir(m.path("shared")).unwrap();
+        fs::set_permissions(m.path("shared"), fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(as_user(&m.path("shared"), "umask 022 && mkdir d && echo hi > f"));
+        for p in ["shared/d", "shared/f"] {
+            let meta = fs::metadata(m.path(p)).unwrap();
+            assert_eq!((meta.uid(), meta.gid()), (1000, 1000), "{p} belongs to its creator");
+        }
+    });
+}
