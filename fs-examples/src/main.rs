@@ -355,7 +355,16 @@ fn umount(mountpoint: &Path, timeout: Duration) -> Result<(), Fail> {
             let _ = std::fs::remove_file(&result_file);
             Err(fail(format!("the daemon for {} failed: {}", path.display(), r.trim())))
         }
-        Err(_) if died => Err(fail(format!("the daemon for {} exited without syncing the image", path.display()))),
+        Err(_) if died => {
+            // Its log is all there is to say why: show its end, keep nothing.
+            let log_file = state_file(&path, "log")?;
+            let log = std::fs::read_to_string(&log_file).unwrap_or_default();
+            let _ = std::fs::remove_file(&log_file);
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = lines[lines.len().saturating_sub(5)..].join("\n  ");
+            let said = if tail.is_empty() { String::new() } else { format!("; its log ends:\n  {tail}") };
+            Err(fail(format!("the daemon for {} exited without syncing the image{said}", path.display())))
+        }
         Err(_) => Ok(()),
     }
 }
