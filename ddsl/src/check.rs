@@ -463,6 +463,9 @@ impl<'a> Checker<'a> {
         let mut labels: HashMap<u64, Span> = HashMap::new();
         let mut names: HashMap<&str, Span> = HashMap::new();
         for arm in arms {
+            for mark in &arm.marks {
+                self.check_mark(mark);
+            }
             if let Some(first) = names.insert(&arm.name.name, arm.name.span) {
                 self.error(K::Duplicate { what: "arm", name: arm.name.name.clone(), first }, arm.name.span);
             }

@@ -19,7 +19,7 @@
 use crate::check::Checked;
 use crate::decode::{Decoder, StructValue, Value};
 use crate::walk::Walk;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 
 /// Structures read for one file's contents, at most.
@@ -100,18 +100,29 @@ fn err(path: &str, at: Option<(&str, u64)>, message: impl Into<String>) -> Looku
 }
 
 /// Resolves `path` (`/a/b`, or `a/b` from the root) through the image.
-pub fn lookup(checked: &Checked, decoder: &mut Decoder<'_>, walk: &Walk, path: &str) -> Result<Found, LookupError> {
+/// Symlinks met on the way (an inode whose chosen `select` arm is marked
+/// `symlink`) are followed, and so is the last one with `follow_last`.
+pub fn lookup(
+    checked: &Checked,
+    decoder: &mut Decoder<'_>,
+    walk: &Walk,
+    path: &str,
+    follow_last: bool,
+) -> Result<Found, LookupError> {
     let mut l = Lookup { checked, decoder, holes: HashMap::new() };
-    let mut inode = l.root(walk)?;
+    let root = l.root(walk)?;
+    let mut inode = root.clone();
     let mut met = vec![Met { path: "/".into(), ty: inode.name.clone(), offset: inode.offset }];
     let mut so_far = String::new();
-    let components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
-    if components.len() > MAX_DEPTH {
+    let mut queue: VecDeque<String> = components(path);
+    if queue.len() > MAX_DEPTH {
         return Err(err(path, None, format!("more than {MAX_DEPTH} components")));
     }
-    for component in components {
+    let mut links = 0;
+    while let Some(component) = queue.pop_front() {
         let here = if so_far.is_empty() { "/".to_string() } else { so_far.clone() };
         let contents = l.contents(&inode, &here)?;
+        let parent = (inode.clone(), so_far.clone());
         so_far = format!("{so_far}/{component}");
         for (ty, offset) in &contents.all {
             met.push(Met { path: here.clone(), ty: ty.clone(), offset: *offset });
@@ -119,14 +130,34 @@ pub fn lookup(checked: &Checked, decoder: &mut Decoder<'_>, walk: &Walk, path: &
         if contents.dirs.is_empty() {
             return Err(err(&here, Some((&inode.name, inode.offset)), "not a directory"));
         }
-        let Some((entry, target)) = l.find(&contents.dirs, component) else {
+        let Some((entry, target)) = l.find(&contents.dirs, &component) else {
             return Err(err(&so_far, Some((&inode.name, inode.offset)), format!("no entry `{component}` in `{here}`")));
         };
         met.push(Met { path: so_far.clone(), ty: entry.name.clone(), offset: entry.offset });
         inode = target;
         met.push(Met { path: so_far.clone(), ty: inode.name.clone(), offset: inode.offset });
+        if !queue.is_empty() || follow_last {
+            let Some(text) = l.symlink(&inode, &so_far)? else { continue };
+            links += 1;
+            if links > MAX_SYMLINKS || queue.len() > MAX_DEPTH {
+                return Err(err(&so_far, Some((&inode.name, inode.offset)), "too many levels of symbolic links"));
+            }
+            let text = String::from_utf8_lossy(&text).into_owned();
+            met.push(Met { path: so_far.clone(), ty: format!("symlink to `{text}`"), offset: inode.offset });
+            for c in components(&text).into_iter().rev() {
+                queue.push_front(c);
+            }
+            (inode, so_far) = if text.starts_with('/') { (root.clone(), String::new()) } else { parent };
+        }
     }
     Ok(Found { met, inode })
+}
+
+/// Symlinks followed in one lookup, at most (as Linux's 40).
+pub const MAX_SYMLINKS: usize = 40;
+
+fn components(path: &str) -> VecDeque<String> {
+    path.split('/').filter(|c| !c.is_empty()).map(str::to_owned).collect()
 }
 
 /// The bytes of a resolved regular file: its `file_data` contents in order,
@@ -138,51 +169,11 @@ pub fn read_file(
     path: &str,
 ) -> Result<(Vec<u8>, Vec<Met>), LookupError> {
     let mut l = Lookup { checked, decoder, holes: HashMap::new() };
-    let inode = &found.inode;
-    let at = Some((inode.name.as_str(), inode.offset));
-    let contents = l.contents(inode, path)?;
+    let contents = l.contents(&found.inode, path)?;
     if !contents.dirs.is_empty() {
-        return Err(err(path, at, "is a directory"));
+        return Err(err(path, Some((&found.inode.name, found.inode.offset)), "is a directory"));
     }
-    let Some(size_field) = field_marked(checked, &inode.name, "file_size") else {
-        return Err(err(path, at, format!("struct `{}` has no field marked `file_size`", inode.name)));
-    };
-    let Some(size) = inode.field(size_field).and_then(Value::as_int) else {
-        return Err(err(path, at, format!("`{size_field}` could not be read")));
-    };
-    if size > MAX_FILE {
-        return Err(err(path, at, format!("{size_field} is {size}, more than the {MAX_FILE} bytes read_file returns")));
-    }
-    let image = l.decoder.image();
-    let mut bytes = Vec::new();
-    for piece in &contents.data {
-        if bytes.len() as u64 >= size {
-            break;
-        }
-        let block = match piece {
-            Piece::Data(block) => block,
-            Piece::Hole(n) => {
-                let zeros = (*n).min(size - bytes.len() as u64) as usize;
-                bytes.resize(bytes.len() + zeros, 0);
-                continue;
-            }
-        };
-        let Some(len) = block.size else {
-            return Err(err(path, Some((&block.name, block.offset)), "data block of unknown size"));
-        };
-        let range = usize::try_from(block.offset)
-            .ok()
-            .and_then(|start| Some(start..start.checked_add(usize::try_from(len).ok()?)?))
-            .and_then(|r| image.get(r));
-        let Some(data) = range else {
-            return Err(err(path, Some((&block.name, block.offset)), "data block outside the image"));
-        };
-        bytes.extend_from_slice(data);
-    }
-    if (bytes.len() as u64) < size {
-        return Err(err(path, at, format!("{size_field} is {size}, but the data blocks hold {} bytes", bytes.len())));
-    }
-    bytes.truncate(size as usize);
+    let bytes = l.file_bytes(&found.inode, &contents, path)?;
     let met = contents.all.iter().map(|(ty, offset)| Met { path: path.into(), ty: ty.clone(), offset: *offset });
     Ok((bytes, met.collect()))
 }
@@ -200,6 +191,88 @@ fn field_marked<'c>(checked: &'c Checked, ty: &str, mark: &str) -> Option<&'c st
 }
 
 impl Lookup<'_, '_, '_> {
+    /// A file's data pieces in order, holes as zeros, cut to its `file_size`.
+    fn file_bytes(&mut self, inode: &StructValue, contents: &Contents, path: &str) -> Result<Vec<u8>, LookupError> {
+        let at = Some((inode.name.as_str(), inode.offset));
+        let size = self.file_size(inode, path)?;
+        let image = self.decoder.image();
+        let mut bytes = Vec::new();
+        for piece in &contents.data {
+            if bytes.len() as u64 >= size {
+                break;
+            }
+            let block = match piece {
+                Piece::Data(block) => block,
+                Piece::Hole(n) => {
+                    let zeros = (*n).min(size - bytes.len() as u64) as usize;
+                    bytes.resize(bytes.len() + zeros, 0);
+                    continue;
+                }
+            };
+            let Some(len) = block.size else {
+                return Err(err(path, Some((&block.name, block.offset)), "data block of unknown size"));
+            };
+            let range = usize::try_from(block.offset)
+                .ok()
+                .and_then(|start| Some(start..start.checked_add(usize::try_from(len).ok()?)?))
+                .and_then(|r| image.get(r));
+            let Some(data) = range else {
+                return Err(err(path, Some((&block.name, block.offset)), "data block outside the image"));
+            };
+            bytes.extend_from_slice(data);
+        }
+        if (bytes.len() as u64) < size {
+            return Err(err(path, at, format!("the size is {size}, but the data blocks hold {} bytes", bytes.len())));
+        }
+        bytes.truncate(size as usize);
+        Ok(bytes)
+    }
+
+    /// The inode's field marked `file_size`, at most [`MAX_FILE`].
+    fn file_size(&self, inode: &StructValue, path: &str) -> Result<u64, LookupError> {
+        let at = Some((inode.name.as_str(), inode.offset));
+        let Some(size_field) = field_marked(self.checked, &inode.name, "file_size") else {
+            return Err(err(path, at, format!("struct `{}` has no field marked `file_size`", inode.name)));
+        };
+        let Some(size) = inode.field(size_field).and_then(Value::as_int) else {
+            return Err(err(path, at, format!("`{size_field}` could not be read")));
+        };
+        if size > MAX_FILE {
+            return Err(err(path, at, format!("{size_field} is {size}, more than the {MAX_FILE} bytes read here")));
+        }
+        Ok(size)
+    }
+
+    /// A symlink's target: the inode's chosen arm of a `select` field is
+    /// marked `symlink`; its bytes (a fast symlink) or the file data its
+    /// pointers lead to (a slow one), cut to the `file_size`.
+    fn symlink(&mut self, inode: &StructValue, path: &str) -> Result<Option<Vec<u8>>, LookupError> {
+        let Some(def) = self.checked.struct_def(&inode.name) else { return Ok(None) };
+        for member in &def.members {
+            let crate::syntax::ast::Member::Field(f) = member else { continue };
+            let mut ty = &f.ty;
+            let Some(mut value) = inode.field(&f.name.name) else { continue };
+            while let (crate::syntax::ast::TypeKind::Select { arms, .. }, Value::Variant { arm, value: inner }) =
+                (&ty.kind, value)
+            {
+                let Some(chosen) = arms.iter().find(|a| a.name.name == *arm) else { break };
+                if chosen.marks.iter().any(|m| m.name == "symlink") {
+                    let size = self.file_size(inode, path)?;
+                    return match inner.as_ref() {
+                        Value::Bytes(b) => Ok(Some(b.iter().take(size as usize).copied().collect())),
+                        _ => {
+                            let contents = self.contents(inode, path)?;
+                            self.file_bytes(inode, &contents, path).map(Some)
+                        }
+                    };
+                }
+                ty = &chosen.ty;
+                value = inner;
+            }
+        }
+        Ok(None)
+    }
+
     /// The root directory's inode.
     fn root(&mut self, walk: &Walk) -> Result<StructValue, LookupError> {
         let Some(first) = walk.nodes.iter().find(|n| has_mark(self.checked, &n.ty, "directory")) else {

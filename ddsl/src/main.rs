@@ -238,7 +238,7 @@ fn walk_path(spec: &Path, image_path: &Path, path: &str, cat: bool, max_nodes: u
     };
     let mut decoder = Decoder::new(&checked, &image);
     let walk = ddsl::walk::walk(&mut decoder, max_nodes);
-    let result = ddsl::lookup::lookup(&checked, &mut decoder, &walk, path).and_then(|found| {
+    let result = ddsl::lookup::lookup(&checked, &mut decoder, &walk, path, cat).and_then(|found| {
         if cat {
             let (bytes, _) = ddsl::lookup::read_file(&checked, &mut decoder, &found, path)?;
             Ok((found.met, Some(bytes)))

@@ -312,7 +312,7 @@ fn walk_and_fsck(image: &[u8]) -> usize {
     let _ = ddsl::walk::render(&walked);
     // Path lookup (`ddsl walk SPEC IMAGE PATH --cat`) on the same decoder.
     for path in ["/", "/lost+found", "/a/b/c"] {
-        match ddsl::lookup::lookup(ext2(), &mut decoder, &walked, path) {
+        match ddsl::lookup::lookup(ext2(), &mut decoder, &walked, path, true) {
             Ok(found) => {
                 let _ = ddsl::lookup::read_file(ext2(), &mut decoder, &found, path).map_err(|e| e.to_string());
             }

@@ -72,7 +72,14 @@ fn image(block_size: u32, test: &str) -> Option<PathBuf> {
             std::fs::write(tree.join(name), bytes).expect("file");
         }
     }
+    // Fast (in the inode) and slow (in a data block) symlinks, relative and
+    // absolute, one in the middle of paths, one pointing at itself.
     std::os::unix::fs::symlink("small", tree.join("link")).expect("symlink");
+    std::os::unix::fs::symlink(format!("{}sub/deeper/last", "./".repeat(40)), tree.join("slow")).expect("symlink");
+    std::os::unix::fs::symlink("/sub/file", tree.join("abs")).expect("symlink");
+    std::os::unix::fs::symlink("sub", tree.join("subl")).expect("symlink");
+    std::os::unix::fs::symlink("../loop", tree.join("sub/loop")).expect("symlink");
+    std::os::unix::fs::symlink("sub/loop", tree.join("loop")).expect("symlink");
     let path = dir.join("disk.img");
     let status = Command::new(MKE2FS)
         .args(["-q", "-F", "-t", "ext2", "-b", &block_size.to_string(), "-d"])
@@ -150,4 +157,32 @@ fn paths_that_do_not_resolve_say_where_they_stopped() {
     let (code, stdout, stderr) = ddsl(&["walk", EXT2, image, "/sub", "--cat"]);
     assert_eq!((code, stdout.len()), (1, 0));
     assert!(stderr.contains("): is a directory"), "{stderr}");
+}
+
+#[test]
+fn symlinks_are_followed_by_their_marked_arm() {
+    let Some(image) = image(1024, "links") else { return };
+    let image = image.to_str().expect("utf-8");
+    let content = |name: &str| files().into_iter().find(|(n, _)| *n == name).map(|(_, b)| b).expect("a file");
+    for (path, file) in
+        [("/link", "small"), ("/slow", "sub/deeper/last"), ("/abs", "sub/file"), ("/subl/file", "sub/file")]
+    {
+        let (code, stdout, stderr) = ddsl(&["walk", EXT2, image, path, "--cat"]);
+        assert_eq!(code, 0, "{path}: {stderr}");
+        assert!(stdout == content(file), "{path}: not the bytes of {file}");
+    }
+    // Without --cat the last component is the link itself; links on the
+    // way are followed and shown.
+    let (code, stdout, _) = ddsl(&["walk", EXT2, image, "/link"]);
+    let text = String::from_utf8(stdout).expect("utf-8");
+    assert_eq!(code, 0);
+    assert!(!text.contains("symlink to"), "{text}");
+    let (_, stdout, _) = ddsl(&["walk", EXT2, image, "/subl/file"]);
+    let text = String::from_utf8(stdout).expect("utf-8");
+    assert!(text.contains("/subl: symlink to `sub` @ "), "{text}");
+    let last = text.lines().last().expect("lines");
+    assert!(last.starts_with("/sub/file: Inode @ "), "{text}");
+    let (code, _, stderr) = ddsl(&["walk", EXT2, image, "/loop", "--cat"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("): too many levels of symbolic links"), "{stderr}");
 }

@@ -299,6 +299,8 @@ pub struct Arm {
     pub label: Option<Expr>,
     pub name: Ident,
     pub ty: Type,
+    /// `mark symlink`: what generic tools should make of the arm.
+    pub marks: Vec<Ident>,
     pub span: Span,
 }
 
