@@ -17,6 +17,12 @@ use std::os::unix::fs::FileExt;
 /// Dirty or clean blocks kept before the cache is written back and emptied.
 const CACHE_BLOCKS: usize = 32 * 1024;
 
+/// Blocks read at once on a miss: sequential reads are the common case.
+const READ_AHEAD: u64 = 32;
+
+/// The most bytes written back in one write.
+const WRITE_RUN: usize = 1 << 20;
+
 /// The largest buffer `buf_new` makes (as `wordarray_create`'s bound).
 const MAX_BUF: u32 = 1 << 24;
 
@@ -61,10 +67,25 @@ impl Dev {
     pub fn write_back(&self) -> std::io::Result<()> {
         let mut cache = self.0.cache.borrow_mut();
         let dirty = std::mem::take(&mut cache.dirty);
+        let bs = u64::from(self.0.block_size);
+        // Runs of consecutive blocks go out in one write each.
+        let mut run: Vec<u8> = Vec::new();
+        let mut run_start = 0u32;
+        let mut next = None;
         for n in dirty {
-            if let Some(block) = cache.blocks.get(&n) {
-                self.0.file.write_all_at(block, u64::from(n) * u64::from(self.0.block_size))?;
+            let Some(block) = cache.blocks.get(&n) else { continue };
+            if next != Some(n) || run.len() >= WRITE_RUN {
+                if !run.is_empty() {
+                    self.0.file.write_all_at(&run, u64::from(run_start) * bs)?;
+                }
+                run.clear();
+                run_start = n;
             }
+            run.extend_from_slice(block);
+            next = n.checked_add(1);
+        }
+        if !run.is_empty() {
+            self.0.file.write_all_at(&run, u64::from(run_start) * bs)?;
         }
         Ok(())
     }
@@ -91,18 +112,49 @@ impl Dev {
                 }
                 self.0.cache.borrow_mut().blocks.clear();
             }
-            let mut block = vec![0u8; self.0.block_size as usize].into_boxed_slice();
-            if !fresh {
-                if let Err(e) = self.0.file.read_exact_at(&mut block, u64::from(n) * u64::from(self.0.block_size)) {
-                    self.fail(format!("reading block {n}: {e}"));
-                    return None;
-                }
+            if fresh {
+                let block = vec![0u8; self.0.block_size as usize].into_boxed_slice();
+                self.0.cache.borrow_mut().blocks.insert(n, block);
+            } else if let Err(e) = self.read_ahead(n) {
+                self.fail(format!("reading block {n}: {e}"));
+                return None;
             }
-            self.0.cache.borrow_mut().blocks.insert(n, block);
         }
         let mut cache = self.0.cache.borrow_mut();
         let block = cache.blocks.get_mut(&n)?;
         Some(f(block))
+    }
+
+    /// Reads part of block `n` from the file into `buf` when the block is
+    /// not cached (so the file holds its latest contents); `false` when it
+    /// is cached or the range does not fit, for the caller to go through
+    /// the cache.
+    fn read_direct(&self, n: u32, buf: &mut [u8], dst_off: u32, src_off: u32, len: u32) -> bool {
+        let bs = self.0.block_size;
+        let fits = src_off.checked_add(len).is_some_and(|end| end <= bs)
+            && (dst_off as usize).checked_add(len as usize).is_some_and(|end| end <= buf.len());
+        if !fits || u64::from(n) >= self.0.blocks || self.0.cache.borrow().blocks.contains_key(&n) {
+            return false;
+        }
+        let dst = &mut buf[dst_off as usize..dst_off as usize + len as usize];
+        if let Err(e) = self.0.file.read_exact_at(dst, u64::from(n) * u64::from(bs) + u64::from(src_off)) {
+            self.fail(format!("reading block {n}: {e}"));
+        }
+        true
+    }
+
+    /// Loads block `n` and the blocks after it (up to [`READ_AHEAD`], within
+    /// the image) in one read; blocks already cached are kept as they are.
+    fn read_ahead(&self, n: u32) -> std::io::Result<()> {
+        let bs = self.0.block_size as usize;
+        let count = (self.0.blocks - u64::from(n)).min(READ_AHEAD) as usize;
+        let mut bytes = vec![0u8; count * bs];
+        self.0.file.read_exact_at(&mut bytes, u64::from(n) * bs as u64)?;
+        let mut cache = self.0.cache.borrow_mut();
+        for (i, block) in bytes.chunks_exact(bs).enumerate() {
+            cache.blocks.entry(n + i as u32).or_insert_with(|| block.into());
+        }
+        Ok(())
     }
 
     fn modify(&self, n: u32, fresh: bool, f: impl FnOnce(&mut [u8])) {
@@ -206,7 +258,11 @@ pub fn dev_read((dev, n): (Dev, u32)) -> (Dev, Vec<u8>) {
 }
 
 pub fn dev_read_into((dev, n, mut buf, dst_off, src_off, len): (&Dev, u32, Vec<u8>, u32, u32, u32)) -> Vec<u8> {
-    dev.with_block(n, false, |b| copy(&mut buf, dst_off, b, src_off, len));
+    // File data not in the cache is read straight into the buffer: caching
+    // it would only push metadata out.
+    if !dev.read_direct(n, &mut buf, dst_off, src_off, len) {
+        dev.with_block(n, false, |b| copy(&mut buf, dst_off, b, src_off, len));
+    }
     buf
 }
 

@@ -21,6 +21,9 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::sync::mpsc;
 
+/// The interpreter thread's stack (reserved, not committed, until used).
+const INTERP_STACK: usize = 1 << 30;
+
 /// Where the program's source is.
 const SOURCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ext2/ext2.cdsl");
 
@@ -533,6 +536,9 @@ impl Remote {
         let (ready, started) = mpsc::channel::<Result<(), String>>();
         std::thread::Builder::new()
             .name("cdslfs-interp".to_owned())
+            // The interpreters walk the program recursively, and a long
+            // directory scan nests deeply: a small stack overflows.
+            .stack_size(INTERP_STACK)
             .spawn(move || {
                 let mut interp = match load() {
                     Ok(program) => Interp { program, library: library(), update },
