@@ -8,8 +8,11 @@
 //! Engines: `native` runs the Rust backend's translation, compiled into
 //! cdslfs by `build.rs` (`native.rs`); `update` and `value` run the CDSL
 //! source on the interpreters, with the device's functions registered in
-//! their library (`interp.rs`). The C engine is not wired up yet.
+//! their library (`interp.rs`); `c` runs the C backend's translation, with
+//! the device written in C, as a server process built by `build.rs` that
+//! cdslfs talks to over pipes (`c.rs`).
 
+mod c;
 mod interp;
 mod native;
 
@@ -132,13 +135,21 @@ pub trait Calls {
 /// Opens the ext2 image at `image` on `engine`; refuses images whose
 /// superblock is not ext2 we can handle, with the reason.
 pub fn open(image: &Path, engine: Engine, read_only: bool) -> Result<Box<dyn Ops + Send>, String> {
-    let dev = open_device(image, read_only)?;
     match engine {
-        Engine::Native => Ext2::mount(native::Native::new(dev), image, read_only),
-        Engine::Update | Engine::Value => interp::mount(dev, engine == Engine::Update, image, read_only),
-        Engine::C => Err("the C engine cannot run the ext2 example yet: its device functions are not written \
-                          in C (issue #7)"
-            .to_owned()),
+        Engine::Native => Ext2::mount(native::Native::new(open_device(image, read_only)?), image, read_only),
+        Engine::Update | Engine::Value => {
+            interp::mount(open_device(image, read_only)?, engine == Engine::Update, image, read_only)
+        }
+        // The server opens the image itself: here it is only read, for the
+        // block size.
+        Engine::C => {
+            let file = File::open(image).map_err(|e| format!("cannot open `{}`: {e}", image.display()))?;
+            let block_size = block_size(&file).map_err(|e| format!("`{}`: {e}", image.display()))?;
+            drop(file);
+            let engine =
+                c::CEngine::start(image, block_size, read_only).map_err(|e| format!("`{}`: {e}", image.display()))?;
+            Ext2::mount(engine, image, read_only)
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 //! Random traces of file operations run on the ext2 example (over a fresh
 //! `mke2fs` image) and on the in-memory reference model: every result and
 //! errno must agree, and the image must stay clean for `e2fsck -fn`. The
-//! native engine runs every trace; the update and value interpreters run
-//! the first few of them too, and their final images must be byte-identical
-//! to the native engine's. `CDSL_FS_TRACES` sets the number of traces
+//! native and C engines run every trace; the update and value interpreters
+//! run the first few of them too (shortened); every engine's final image
+//! must be byte-identical to the native engine's. `CDSL_FS_TRACES` sets the number of traces
 //! (default 48; `make soak` runs more).
 
 use fs_examples::ext2::{self, Engine};
@@ -131,6 +131,10 @@ proptest! {
         let image = fresh_image(case);
         let pristine = std::fs::read(&image).expect("image");
         let native = run_trace(&image, Engine::Native, &trace)?;
+        // The C engine is fast: every trace.
+        std::fs::write(&image, &pristine).expect("image");
+        let c = run_trace(&image, Engine::C, &trace)?;
+        prop_assert!(c == native, "the C engine left a different image than native after {:?}", trace);
         // The interpreters are slow: a few traces, short ones.
         if INTERPRETED.fetch_add(1, Ordering::Relaxed) < interpreted_traces() {
             let short = &trace[..trace.len().min(12)];
