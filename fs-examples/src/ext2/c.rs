@@ -330,6 +330,92 @@ impl Calls for CEngine {
 mod tests {
     use super::*;
 
+    impl CEngine {
+        /// Closes the server's input and gives how it exited.
+        fn finish(mut self) -> std::io::Result<std::process::ExitStatus> {
+            self.to = None;
+            self.child.wait()
+        }
+    }
+
+    /// The real server on `image` under valgrind (any error, or memory
+    /// definitely lost at exit, makes it exit with 99), or `None` with the
+    /// reason printed when valgrind is not installed.
+    fn under_valgrind(image: &Path) -> Option<CEngine> {
+        if Command::new("valgrind").arg("--version").output().is_err() {
+            println!("skipped: valgrind is not installed");
+            return None;
+        }
+        let mut command = Command::new("valgrind");
+        command.args(["-q", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite"]).args([
+            SERVER.as_ref(),
+            image.as_os_str(),
+            "1024".as_ref(),
+            "rw".as_ref(),
+        ]);
+        Some(CEngine::spawn(command).expect("the server starts under valgrind"))
+    }
+
+    /// Every request, through every level of indirection, an I/O error
+    /// (blocks cut off the image) and the server's exit: valgrind-clean.
+    #[test]
+    fn the_server_is_clean_under_valgrind() {
+        if SERVER.is_empty() {
+            println!("skipped: built without a C compiler");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("cdslfs-c-valgrind-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        let image = dir.join("disk.img");
+        let made = Command::new("mke2fs")
+            .args(["-q", "-F", "-t", "ext2", "-b", "1024", "-N", "64"])
+            .arg(&image)
+            .arg("4M")
+            .status()
+            .expect("mke2fs runs (install e2fsprogs)");
+        assert!(made.success(), "mke2fs failed");
+        let Some(mut c) = under_valgrind(&image) else { return };
+        let now = (1_700_000_000, 5);
+        assert_eq!(c.check(), Ok((0, 0, false)));
+        let (err, d) = c.mkdir(2, b"d", 0o755, 0, 0, now).expect("mkdir");
+        assert_eq!(err, 0);
+        let (err, f) = c.mknod(d, b"f", 0o100644, 0, 0, 0, now).expect("mknod");
+        assert_eq!(err, 0);
+        // 12 direct blocks, 256 single indirect, then double indirect.
+        let data: Vec<u8> = (0..300 * 1024u32).map(|i| (i * 7 + i / 1024) as u8).collect();
+        assert_eq!(c.write(f, 0, &data, now), Ok((0, data.len() as u32)));
+        let back = c.read(f, 1000, 280 * 1024).expect("read");
+        assert!(back == (0, data[1000..1000 + 280 * 1024].to_vec()), "read back differently");
+        let (err, s) = c.symlink(d, b"s", &[b't'; 100], 0, 0, now).expect("symlink");
+        assert_eq!((err, c.readlink(s)), (0, Ok((0, vec![b't'; 100]))));
+        let (err, packed, used, _, _) = c.readdir(d, 0).expect("readdir");
+        assert!(err == 0 && used > 0 && packed.len() >= used as usize, "readdir: {err} {used}");
+        assert_eq!(c.link(f, 2, b"g", now), Ok(0));
+        assert_eq!(c.rename(d, b"f", 2, b"h", now), Ok(0));
+        assert_eq!(c.unlink(2, b"g", now), Ok(0));
+        assert_eq!(c.lookup(2, b"g"), Ok((2, 0)));
+        assert_eq!(c.rmdir(2, b"d", now), Ok(39), "ENOTEMPTY");
+        let change = Change { mask: 8 | 1, mode: 0o600, size: 200 * 1024, ..Change::default() };
+        assert_eq!(c.setattr(f, change, now), Ok(0));
+        let (err, attr) = c.getattr(f).expect("getattr");
+        assert_eq!((err, attr.mode, attr.size, attr.links), (0, 0o100600, 200 * 1024, 1));
+        let (err, totals) = c.statfs().expect("statfs");
+        assert_eq!((err, totals.bs, totals.blocks), (0, 1024, 4096));
+        assert_eq!((c.flush(), c.sync()), (Ok(()), Ok(())));
+        let status = c.finish().expect("the server exits");
+        assert!(status.success(), "valgrind: {status}");
+        // Cut the image short after the inode table: the file's last
+        // blocks are beyond it now.
+        std::fs::OpenOptions::new().write(true).open(&image).and_then(|f| f.set_len(128 * 1024)).expect("truncate");
+        let Some(mut c) = under_valgrind(&image) else { return };
+        let e = c.read(f, 190 * 1024, 4096).expect_err("blocks beyond the image");
+        assert!(e.starts_with("I/O error: ") && e.contains("beyond the image"), "{e}");
+        assert_eq!(c.lookup(2, b"h"), Ok((0, f)), "still serving");
+        let status = c.finish().expect("the server exits");
+        assert!(status.success(), "valgrind: {status}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// A fake server: `sh -c script`.
     fn fake(script: &str) -> Result<CEngine, String> {
         let mut command = Command::new("sh");
