@@ -2,8 +2,9 @@
 //! the binary mounts, std::fs and coreutils work inside, `cdslfs umount`
 //! unmounts. Each workload runs on every target in [`targets`]: the
 //! reference model (`--engine model`, no image), and the ext2 example on
-//! fresh `mke2fs` images, checked by `e2fsck -fn` after unmounting; the
-//! light ones also on the update and value interpreters.
+//! fresh `mke2fs` images (native engine; C engine), checked by `e2fsck -fn`
+//! after unmounting; the light ones also on the update and value
+//! interpreters.
 //!
 //! Skips, with the reason printed, only where /dev/fuse or fusermount3 is
 //! missing, and the ext2 targets while `ext2::open` still answers "not
@@ -35,6 +36,7 @@ fn targets() -> Vec<Target> {
         Target::Model,
         Target::Ext2 { engine: "native", block_size: 1024 },
         Target::Ext2 { engine: "native", block_size: 4096 },
+        Target::Ext2 { engine: "c", block_size: 4096 },
     ];
     let only = std::env::var("CDSLFS_MOUNT_TARGETS").unwrap_or_default();
     all.into_iter()
