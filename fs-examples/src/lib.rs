@@ -5,7 +5,8 @@
 //! - `ops` — the operations a file system offers, as a trait: the seam
 //!   between the FUSE glue and a file system.
 //! - `ext2` — the ext2 file system: each operation is one call of a CDSL
-//!   function, on an engine (compiled Rust, or an interpreter).
+//!   function, on an engine (compiled Rust, compiled C run as a server
+//!   process, or an interpreter).
 //! - `model` — an in-memory reference file system, for differential tests.
 //! - `fuse` — the FUSE glue, the only module that imports `fuser`.
 //! - `sys` — the few POSIX calls std lacks (signals, setsid), for `fuse`
