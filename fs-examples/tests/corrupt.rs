@@ -3,8 +3,10 @@
 //! what the damage touches) — never a panic or a hang. Each case flips
 //! random bytes of a populated image's metadata (superblock, group
 //! descriptors, bitmaps, inode table, directory and indirect blocks) and
-//! runs a workload of lookups, reads, listings, writes and removals.
-//! `CDSL_FS_CORRUPTIONS` sets the number of cases (default 64).
+//! runs a workload of lookups, reads, listings, writes and removals, on the
+//! native engine and on the C engine, which must give the same answers and
+//! leave the same image. `CDSL_FS_CORRUPTIONS` sets the number of cases
+//! (default 64).
 
 use fs_examples::ext2::{self, Engine};
 use fs_examples::ops::{Caller, Ops, SetAttr, Time, ROOT};
@@ -46,33 +48,54 @@ fn scratch_image(case: u64, bytes: &[u8]) -> PathBuf {
     path
 }
 
-/// Everything a user might do, ignoring the answers: only panics and hangs fail.
-fn workload(fs: &mut dyn Ops) {
+/// Everything a user might do. Only panics and hangs fail on the native
+/// engine; the answers (read data hashed) are kept, for the C engine to be
+/// compared with.
+fn workload(fs: &mut dyn Ops) -> Vec<String> {
+    let mut log = Vec::new();
+    let mut note = |answer: String| log.push(answer);
+    let hashed =
+        |data: &Vec<u8>| data.iter().fold((data.len(), 0u64), |(n, h), &b| (n, h.wrapping_mul(31) ^ u64::from(b)));
     let mut seen = vec![ROOT];
     for dir in [ROOT].into_iter().chain(fs.lookup(ROOT, b"d").ok().map(|a| a.ino)) {
-        if let Ok(entries) = fs.readdir(dir, 0, 500) {
+        let listed = fs.readdir(dir, 0, 500);
+        note(format!("{listed:?}"));
+        if let Ok(entries) = listed {
             for e in entries {
-                if let Ok(attr) = fs.lookup(dir, &e.name) {
+                let found = fs.lookup(dir, &e.name);
+                note(format!("{found:?}"));
+                if let Ok(attr) = found {
                     seen.push(attr.ino);
-                    let _ = fs.read(attr.ino, 0, 1 << 20);
-                    let _ = fs.readlink(attr.ino);
-                    let _ = fs.readdir(attr.ino, 0, 100);
+                    note(format!("{:?}", fs.read(attr.ino, 0, 1 << 20).as_ref().map(hashed)));
+                    note(format!("{:?}", fs.readlink(attr.ino)));
+                    note(format!("{:?}", fs.readdir(attr.ino, 0, 100)));
                 }
             }
         }
     }
     for &ino in &seen {
-        let _ = fs.getattr(ino);
-        let _ = fs.write(ino, 5000, b"scribble", CALLER);
-        let _ = fs.setattr(ino, &SetAttr { size: Some(100), ..SetAttr::default() }, CALLER);
+        note(format!("{:?}", fs.getattr(ino)));
+        note(format!("{:?}", fs.write(ino, 5000, b"scribble", CALLER)));
+        note(format!("{:?}", fs.setattr(ino, &SetAttr { size: Some(100), ..SetAttr::default() }, CALLER)));
     }
-    let _ = fs.mkdir(ROOT, b"new", 0o755, CALLER);
-    let _ = fs.mknod(ROOT, b"newfile", 0o100644, 0, CALLER);
-    let _ = fs.rename(ROOT, b"d", ROOT, b"d2", CALLER);
-    let _ = fs.unlink(ROOT, b"link", CALLER);
-    let _ = fs.rmdir(ROOT, b"d2", CALLER);
-    let _ = fs.statfs();
-    let _ = fs.sync();
+    note(format!("{:?}", fs.mkdir(ROOT, b"new", 0o755, CALLER)));
+    note(format!("{:?}", fs.mknod(ROOT, b"newfile", 0o100644, 0, CALLER)));
+    note(format!("{:?}", fs.rename(ROOT, b"d", ROOT, b"d2", CALLER)));
+    note(format!("{:?}", fs.unlink(ROOT, b"link", CALLER)));
+    note(format!("{:?}", fs.rmdir(ROOT, b"d2", CALLER)));
+    note(format!("{:?}", fs.statfs()));
+    note(format!("{:?}", fs.sync()));
+    log
+}
+
+/// The workload's answers and the image it leaves, on `engine`; `None`
+/// when the image is refused at open.
+fn run(bytes: &[u8], case: u64, engine: Engine) -> Option<(Vec<String>, Vec<u8>)> {
+    let image = scratch_image(case, bytes);
+    let answers = ext2::open(&image, engine, false).ok().map(|mut fs| workload(fs.as_mut()));
+    let after = std::fs::read(&image).unwrap();
+    let _ = std::fs::remove_file(&image);
+    answers.map(|answers| (answers, after))
 }
 
 fn cases() -> u32 {
@@ -93,11 +116,21 @@ proptest! {
         for (at, value) in &flips {
             bytes[*at] = *value;
         }
-        let image = scratch_image(case, &bytes);
-        if let Ok(mut fs) = ext2::open(&image, Engine::Native, false) {
-            workload(fs.as_mut());
+        let native = run(&bytes, case, Engine::Native);
+        // The C engine (generated C over the device in C) must do exactly
+        // the same with the damage: same answers, same image — a crash of
+        // its server would show as EIO where native answered.
+        let c = run(&bytes, case, Engine::C);
+        match (&native, &c) {
+            (Some((native_answers, native_image)), Some((c_answers, c_image))) => {
+                for (i, (n, c)) in native_answers.iter().zip(c_answers).enumerate() {
+                    prop_assert_eq!(n, c, "answer {} of the workload", i);
+                }
+                prop_assert_eq!(native_answers.len(), c_answers.len());
+                prop_assert!(native_image == c_image, "the C engine left a different image than native");
+            }
+            _ => prop_assert_eq!(native.is_some(), c.is_some(), "opened by one engine only"),
         }
-        let _ = std::fs::remove_file(&image);
     }
 }
 
