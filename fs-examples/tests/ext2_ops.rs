@@ -163,6 +163,8 @@ fn a_workload_leaves_an_image_e2fsck_calls_clean() {
         fs.rename(a.ino, b"hard3", ROOT, b"victim", CALLER).unwrap();
         assert_eq!(fs.getattr(victim.ino).unwrap_err(), Errno::ENOENT);
         assert_eq!(fs.rename(ROOT, b"a", b.ino, b"inside", CALLER).unwrap_err(), Errno::EINVAL);
+        // Over the directory that holds the source: not empty, before any kind check.
+        assert_eq!(fs.rename(b.ino, b"f", a.ino, b"b", CALLER).unwrap_err(), Errno::ENOTEMPTY);
         fs.rename(a.ino, b"b", ROOT, b"b-moved", CALLER).unwrap();
         assert_eq!(fs.getattr(a.ino).unwrap().nlink, 2);
         assert_eq!(fs.lookup(b.ino, b"..").unwrap().ino, ROOT);
