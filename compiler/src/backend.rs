@@ -5,6 +5,7 @@
 //! as an Isabelle/HOL session with its proof obligations; [`prover`] holds
 //! what the Coq and Isabelle backends share (names, definition order).
 
+use crate::source::SourceMap;
 use crate::typeck::types::Ty;
 
 pub mod c;
@@ -17,6 +18,11 @@ pub mod rust;
 /// generated code (stable wherever the tree is checked out).
 fn file_name(path: &str) -> String {
     std::path::Path::new(path).file_name().map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The program's root file name, for the "generated from" header line.
+fn origin(sources: Option<&SourceMap>) -> String {
+    sources.and_then(|s| s.root().map(|root| file_name(s.name(root)))).unwrap_or_else(|| "CDSL".to_owned())
 }
 
 /// Whether an instance has the signature `runtime/cdsl/prelude.cdsl` gives

@@ -72,6 +72,11 @@ impl SourceMap {
         Ok(FileId(self.count - 1))
     }
 
+    /// The first file added: the root of a program the loader loaded.
+    pub fn root(&self) -> Option<FileId> {
+        (self.count > 0).then_some(FileId(0))
+    }
+
     pub fn name(&self, file: FileId) -> &str {
         self.file(file).name()
     }
