@@ -32,10 +32,6 @@ impl Native {
     }
 }
 
-fn now((secs, nsecs): Now) -> g::Rec_secs_nsecs_ccf91f2e {
-    g::now_of((secs, nsecs))
-}
-
 impl Calls for Native {
     fn check(&mut self) -> Result<(u32, u32, bool), String> {
         self.call(|dev| {
@@ -86,7 +82,7 @@ impl Calls for Native {
 
     fn write(&mut self, ino: u32, off: u64, data: &[u8], at: Now) -> Result<(u32, u32), String> {
         self.call(|dev| {
-            let (dev, err, written) = g::ext2_write((dev, ino, off, data, now(at)));
+            let (dev, err, written) = g::ext2_write((dev, ino, off, data, g::now_of(at)));
             (dev, (err, written))
         })
     }
@@ -102,7 +98,7 @@ impl Calls for Native {
         at: Now,
     ) -> Result<(u32, u32), String> {
         self.call(|dev| {
-            let (dev, err, ino) = g::ext2_mknod((dev, parent, name, mode, rdev, uid, gid, now(at)));
+            let (dev, err, ino) = g::ext2_mknod((dev, parent, name, mode, rdev, uid, gid, g::now_of(at)));
             (dev, (err, ino))
         })
     }
@@ -117,7 +113,7 @@ impl Calls for Native {
         at: Now,
     ) -> Result<(u32, u32), String> {
         self.call(|dev| {
-            let (dev, err, ino) = g::ext2_mkdir((dev, parent, name, mode, uid, gid, now(at)));
+            let (dev, err, ino) = g::ext2_mkdir((dev, parent, name, mode, uid, gid, g::now_of(at)));
             (dev, (err, ino))
         })
     }
@@ -132,7 +128,7 @@ impl Calls for Native {
         at: Now,
     ) -> Result<(u32, u32), String> {
         self.call(|dev| {
-            let (dev, err, ino) = g::ext2_symlink((dev, parent, name, target, uid, gid, now(at)));
+            let (dev, err, ino) = g::ext2_symlink((dev, parent, name, target, uid, gid, g::now_of(at)));
             (dev, (err, ino))
         })
     }
@@ -145,24 +141,24 @@ impl Calls for Native {
     }
 
     fn link(&mut self, ino: u32, parent: u32, name: &[u8], at: Now) -> Result<u32, String> {
-        self.call(|dev| g::ext2_link((dev, ino, parent, name, now(at))))
+        self.call(|dev| g::ext2_link((dev, ino, parent, name, g::now_of(at))))
     }
 
     fn unlink(&mut self, parent: u32, name: &[u8], at: Now) -> Result<u32, String> {
-        self.call(|dev| g::ext2_unlink((dev, parent, name, now(at))))
+        self.call(|dev| g::ext2_unlink((dev, parent, name, g::now_of(at))))
     }
 
     fn rmdir(&mut self, parent: u32, name: &[u8], at: Now) -> Result<u32, String> {
-        self.call(|dev| g::ext2_rmdir((dev, parent, name, now(at))))
+        self.call(|dev| g::ext2_rmdir((dev, parent, name, g::now_of(at))))
     }
 
     fn rename(&mut self, parent: u32, name: &[u8], new_parent: u32, new_name: &[u8], at: Now) -> Result<u32, String> {
-        self.call(|dev| g::ext2_rename((dev, parent, name, new_parent, new_name, now(at))))
+        self.call(|dev| g::ext2_rename((dev, parent, name, new_parent, new_name, g::now_of(at))))
     }
 
     fn setattr(&mut self, ino: u32, c: Change, at: Now) -> Result<u32, String> {
         let change = g::change_of((c.mask, c.mode, c.uid, c.gid, c.size, c.atime.0, c.atime.1, c.mtime.0, c.mtime.1));
-        self.call(|dev| g::ext2_setattr((dev, ino, change, now(at))))
+        self.call(|dev| g::ext2_setattr((dev, ino, change, g::now_of(at))))
     }
 
     fn statfs(&mut self) -> Result<(u32, Totals), String> {
