@@ -24,11 +24,12 @@
 //! [`serve`] mounts (`allow_other,default_permissions`, fsname `cdslfs`),
 //! runs the session until unmounted (`fusermount3 -u`, `umount`, SIGINT,
 //! SIGTERM or SIGHUP), then calls [`Ops::sync`] and reports its result.
-use crate::ops::{Attr, Caller, Errno, Ino, Kind, Ops, SetAttr, Time, ROOT};
+use crate::ops::{Attr, Caller, DirEntry, Errno, Ino, Kind, Ops, SetAttr, Time, ROOT};
 use fuser::{
-    Config, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, KernelConfig, LockOwner,
-    MountOption, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry,
-    ReplyOpen, ReplyStatfs, ReplyWrite, Request, Session, SessionACL, TimeOrNow, WriteFlags,
+    Config, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags, KernelConfig,
+    LockOwner, MountOption, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
+    ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, Session, SessionACL,
+    TimeOrNow, WriteFlags,
 };
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -212,13 +213,36 @@ impl Adapter {
     }
 
     fn fill_dir(&self, ino: INodeNo, offset: u64, reply: &mut ReplyDirectory) -> Result<(), Errno> {
+        self.each_entry(ino, offset, |_, e| {
+            Ok(reply.add(to_fuse(e.ino), e.next, e.kind.into(), OsStr::from_bytes(&e.name)))
+        })
+    }
+
+    /// `fill_dir` with each entry's attributes, as a lookup would give them.
+    fn fill_dir_plus(&self, ino: INodeNo, offset: u64, reply: &mut ReplyDirectoryPlus) -> Result<(), Errno> {
+        self.each_entry(ino, offset, |adapter, e| {
+            let attr = adapter.call(|fs| fs.getattr(e.ino))?;
+            let generation = adapter.generation(e.ino, false);
+            let name = OsStr::from_bytes(&e.name);
+            Ok(reply.add(to_fuse(e.ino), e.next, name, &TTL, &FileAttr::from(attr), generation))
+        })
+    }
+
+    /// Feeds a directory's entries from `offset` on to `add` until it says
+    /// the reply is full (`true`) or the directory ends.
+    fn each_entry(
+        &self,
+        ino: INodeNo,
+        offset: u64,
+        mut add: impl FnMut(&Adapter, &DirEntry) -> Result<bool, Errno>,
+    ) -> Result<(), Errno> {
         let ino = from_fuse(ino)?;
         let mut offset = offset;
         loop {
             let entries = self.call(|fs| fs.readdir(ino, offset, READDIR_BATCH))?;
             let Some(last) = entries.last().map(|e| e.next) else { return Ok(()) };
-            for e in entries {
-                if reply.add(to_fuse(e.ino), e.next, e.kind.into(), OsStr::from_bytes(&e.name)) {
+            for e in &entries {
+                if add(self, e)? {
                     return Ok(());
                 }
             }
@@ -270,7 +294,10 @@ fn time_or_now(t: Option<TimeOrNow>, now: SystemTime) -> Option<Time> {
 }
 
 impl Filesystem for Adapter {
-    fn init(&mut self, _req: &Request, _config: &mut KernelConfig) -> std::io::Result<()> {
+    fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> std::io::Result<()> {
+        // Listings carry attributes when the kernel wants them (`ls -l`,
+        // `rm -r`), saving a lookup per entry; kernels without it list plainly.
+        let _ = config.add_capabilities(InitFlags::FUSE_DO_READDIRPLUS | InitFlags::FUSE_READDIRPLUS_AUTO);
         Ok(())
     }
 
@@ -460,6 +487,13 @@ impl Filesystem for Adapter {
 
     fn readdir(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectory) {
         match self.fill_dir(ino, offset, &mut reply) {
+            Ok(()) => reply.ok(),
+            Err(e) => reply.error(e.into()),
+        }
+    }
+
+    fn readdirplus(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectoryPlus) {
+        match self.fill_dir_plus(ino, offset, &mut reply) {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e.into()),
         }
