@@ -184,35 +184,13 @@ fn snapshot(name: &str, source: &str) -> String {
 
 #[test]
 fn snapshot_of_a_boxed_record_update() {
-    let source = "\
-type Inode = { ino : U32, size : U64 }
-type R a e = <Success a | Error e>
-
-grow : (Inode, U64) -> R Inode (U32, Inode)
-grow (node, n) =
-  let node' { size = s } = node
-  in if s + n < s
-     then Error (75, node' { size = s })
-     else Success (node' { size = s + n })
-
-size_of : Inode! -> U64
-size_of node = node.size
-";
+    let source = include_str!("backend_snapshots/grow.cdsl");
     insta::assert_snapshot!("backend_rust_grow", snapshot("grow", source));
 }
 
 #[test]
 fn snapshot_of_a_polymorphic_instance_and_a_match() {
-    let source = "\
-type Option a = <None | Some a>
-
-first : all (a :< DSE). (Option a, a) -> a
-first (o, d) = o | Some x -> x
-                 | None -> d
-
-pick : (Option U8, Bool) -> (U8, Bool)
-pick (o, b) = (first [U8] (o, 7 >> 1), first [Bool] (None, b && True))
-";
+    let source = include_str!("backend_snapshots/first.cdsl");
     insta::assert_snapshot!("backend_rust_first", snapshot("first", source));
 }
 
