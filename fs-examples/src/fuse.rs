@@ -587,6 +587,12 @@ pub fn serve(
         config.mount_options.push(MountOption::RO);
     }
     config.acl = SessionACL::All;
+    // Other threads wait for the next requests while one is answered,
+    // which hides most of each round trip (fuse2fs runs libfuse's
+    // multi-threaded loop too); operations still run one at a time, under
+    // the file system's mutex.
+    config.n_threads = Some(4);
+    config.clone_fd = true;
     let adapter = Adapter::new(ops.clone(), options.read_only);
     let mut session = Session::new(adapter, mountpoint, &config).map_err(|e| {
         let hint = match e.raw_os_error() {
