@@ -43,6 +43,8 @@
 mod abstracts;
 pub mod engine;
 mod names;
+
+pub use names::C_KEYWORDS;
 mod types;
 
 use crate::core::ir::{Expr, ExprKind, Function, Program};

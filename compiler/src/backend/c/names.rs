@@ -6,10 +6,9 @@ use crate::core::ir::Function;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-/// C keywords, and names of the C library (functions and types) and the
-/// runtime that a generated name must not take (`main` above all:
-/// benchmark programs define one).
-const RESERVED: &[&str] = &[
+/// The keywords of C99 (and `bool`/`true`/`false` from `stdbool.h`): no
+/// generated name may be one. Shared with DDSL's C generator.
+pub const C_KEYWORDS: &[&str] = &[
     "auto",
     "break",
     "case",
@@ -45,9 +44,17 @@ const RESERVED: &[&str] = &[
     "volatile",
     "while",
     "_Bool",
+    "_Complex",
+    "_Imaginary",
     "bool",
     "true",
     "false",
+];
+
+/// Names of the C library (functions and types) and the runtime that a
+/// generated name must not take either (`main` above all: benchmark
+/// programs define one).
+const RESERVED: &[&str] = &[
     "main",
     "free",
     "malloc",
@@ -89,7 +96,8 @@ const RESERVED: &[&str] = &[
 /// A C identifier for a CDSL identifier (field, tag, variable).
 pub fn c_ident(name: &str) -> String {
     let plain = sanitize(name);
-    if RESERVED.contains(&plain.as_str()) || plain.starts_with("cdsl_") || plain.starts_with("__") {
+    let taken = C_KEYWORDS.contains(&plain.as_str()) || RESERVED.contains(&plain.as_str());
+    if taken || plain.starts_with("cdsl_") || plain.starts_with("__") {
         format!("{plain}_")
     } else {
         plain

@@ -15,48 +15,7 @@ macro_rules! w {
     }};
 }
 
-pub(super) const C_KEYWORDS: &[&str] = &[
-    "auto",
-    "break",
-    "case",
-    "char",
-    "const",
-    "continue",
-    "default",
-    "do",
-    "double",
-    "else",
-    "enum",
-    "extern",
-    "float",
-    "for",
-    "goto",
-    "if",
-    "inline",
-    "int",
-    "long",
-    "register",
-    "restrict",
-    "return",
-    "short",
-    "signed",
-    "sizeof",
-    "static",
-    "struct",
-    "switch",
-    "typedef",
-    "union",
-    "unsigned",
-    "void",
-    "volatile",
-    "while",
-    "_Bool",
-    "_Complex",
-    "_Imaginary",
-    "bool",
-    "true",
-    "false",
-];
+pub(super) use cdsl::backend::c::C_KEYWORDS;
 
 /// A field's C member name: C keywords get a `_`.
 pub(super) fn ident(name: &str) -> String {
