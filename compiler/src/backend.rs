@@ -25,6 +25,12 @@ fn origin(sources: Option<&SourceMap>) -> String {
     sources.and_then(|s| s.root().map(|root| file_name(s.name(root)))).unwrap_or_else(|| "CDSL".to_owned())
 }
 
+/// The bits of argument and result of a narrowing cast of the prelude
+/// (`u32_to_u16`: `(32, 16)`), or `None` for any other name.
+pub(crate) fn narrowing(name: &str) -> Option<(u8, u8)> {
+    cdsl_runtime::library::NARROWING_CASTS.iter().find(|(n, _, _)| *n == name).map(|(_, from, to)| (*from, *to))
+}
+
 /// Whether an instance has the signature `runtime/cdsl/prelude.cdsl` gives
 /// the runtime function of its name (programs may declare their own).
 pub(crate) fn check_runtime_signature(name: &str, param: Option<&Ty>, result: &Ty) -> Result<(), String> {
@@ -43,6 +49,14 @@ pub(crate) fn check_runtime_signature(name: &str, param: Option<&Ty>, result: &T
         "wordarray_copy" => tuple(5),
         "wordarray_length" => matches!(param, Some(Ty::Abstract { read_only: true, .. })),
         "wordarray_fold" | "seq32" | "seq64" => acc.is_some() && step_result() == acc && Some(result.clone()) == acc,
+        _ if narrowing(name).is_some() => {
+            let word = |t: Option<&Ty>| match t {
+                Some(Ty::Prim(p)) if p.is_word() => Some(p.bits()),
+                _ => None,
+            };
+            narrowing(name).map(|(from, to)| (Some(u32::from(from)), Some(u32::from(to))))
+                == Some((word(param), word(Some(result))))
+        }
         "wordarray_map" => match (step_result(), result) {
             (Some(Ty::Tuple(items)), Ty::Tuple(outs)) => {
                 items.len() == 2 && outs.len() == 2 && acc == Some(items[1].clone())

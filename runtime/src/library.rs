@@ -79,8 +79,31 @@ impl Default for Library {
         library.register("wordarray_map", wordarray_map);
         library.register("seq32", seq);
         library.register("seq64", seq);
+        for (name, _, _) in NARROWING_CASTS {
+            library.register(name, narrow);
+        }
         library
     }
+}
+
+/// The prelude's narrowing casts (`u32_to_u16`, ...): name, bits of the
+/// argument, bits of the result. Each keeps the low bits, as C's and Rust's
+/// `as` do; widening is the language's `upcast`.
+pub const NARROWING_CASTS: [(&str, u8, u8); 6] = [
+    ("u16_to_u8", 16, 8),
+    ("u32_to_u8", 32, 8),
+    ("u32_to_u16", 32, 16),
+    ("u64_to_u8", 64, 8),
+    ("u64_to_u16", 64, 16),
+    ("u64_to_u32", 64, 32),
+];
+
+/// A narrowing cast of [`NARROWING_CASTS`]: the argument's low bits.
+fn narrow(name: &str, arg: Value, _: &mut Context) -> Result<Value, RuntimeError> {
+    let Some((_, _, bits)) = NARROWING_CASTS.iter().find(|(n, _, _)| *n == name) else {
+        return Err(RuntimeError::Unimplemented(name.to_owned()));
+    };
+    Ok(Value::word(*bits, word(name, &arg)?))
 }
 
 impl Library {
@@ -192,16 +215,28 @@ fn range(name: &str, args: &Value, len: usize) -> Result<std::ops::Range<usize>,
     Ok(frm..to.max(frm))
 }
 
-fn step_record(pairs: Vec<(&str, Value)>) -> Value {
-    Value::Record(pairs.into_iter().map(|(n, v)| (n.into(), Some(v))).collect())
+thread_local! {
+    /// The field names of loop-step records, made once: a loop builds one
+    /// record per step, and should not allocate its names each time.
+    static STEP_NAMES: [std::rc::Rc<str>; 4] = ["elem".into(), "acc".into(), "obsv".into(), "idx".into()];
 }
+
+/// A loop-step record, its fields named by index into `STEP_NAMES`.
+fn step_record<const N: usize>(pairs: [(usize, Value); N]) -> Value {
+    STEP_NAMES.with(|names| Value::Record(pairs.into_iter().map(|(n, v)| (names[n].clone(), Some(v))).collect()))
+}
+
+const ELEM: usize = 0;
+const ACC: usize = 1;
+const OBSV: usize = 2;
+const IDX: usize = 3;
 
 fn wordarray_fold(name: &str, args: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
     let elements = cx.store.array(field(name, &args, "arr")?)?;
     let (f, obsv) = (field(name, &args, "f")?.clone(), field(name, &args, "obsv")?.clone());
     let mut acc = field(name, &args, "acc")?.clone();
     for index in range(name, &args, elements.len())? {
-        let step = step_record(vec![("elem", elements[index].clone()), ("acc", acc), ("obsv", obsv.clone())]);
+        let step = step_record([(ELEM, elements[index].clone()), (ACC, acc), (OBSV, obsv.clone())]);
         acc = cx.callback.call(&f, step, cx.store)?;
     }
     Ok(acc)
@@ -213,7 +248,7 @@ fn wordarray_map(name: &str, args: Value, cx: &mut Context) -> Result<Value, Run
     let (f, obsv) = (field(name, &args, "f")?.clone(), field(name, &args, "obsv")?.clone());
     let mut acc = field(name, &args, "acc")?.clone();
     for index in range(name, &args, elements.len())? {
-        let step = step_record(vec![("elem", elements[index].clone()), ("acc", acc), ("obsv", obsv.clone())]);
+        let step = step_record([(ELEM, elements[index].clone()), (ACC, acc), (OBSV, obsv.clone())]);
         let result = cx.callback.call(&f, step, cx.store)?;
         let [element, next] = items(name, &result, 2)? else { unreachable!("bug: items checked the length") };
         elements[index] = element.clone();
@@ -233,7 +268,7 @@ fn seq(name: &str, args: Value, cx: &mut Context) -> Result<Value, RuntimeError>
     let mut acc = field(name, &args, "acc")?.clone();
     let mut idx = frm;
     while idx < to {
-        let step_arg = step_record(vec![("acc", acc), ("obsv", obsv.clone()), ("idx", Value::word(bits, idx))]);
+        let step_arg = step_record([(ACC, acc), (OBSV, obsv.clone()), (IDX, Value::word(bits, idx))]);
         acc = cx.callback.call(&f, step_arg, cx.store)?;
         match idx.checked_add(step) {
             Some(next) => idx = next,

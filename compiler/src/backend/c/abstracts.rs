@@ -35,6 +35,9 @@ pub fn body(
         return Ok("cdsl_free(arg.p1);\nreturn arg.p0;".to_owned());
     }
     crate::backend::check_runtime_signature(name, param, result)?;
+    if let Some((_, to)) = crate::backend::narrowing(name) {
+        return Ok(format!("return (uint{to}_t)arg;"));
+    }
     let wanted: &[&str] = match name {
         "wordarray_fold" | "wordarray_map" => &["arr", "frm", "to", "f", "acc", "obsv"],
         "seq32" | "seq64" => &["frm", "to", "step", "f", "acc", "obsv"],

@@ -23,6 +23,10 @@ pub(super) fn body(
         Ty::Tuple(items) if items.len() == n => Some(items.to_vec()),
         _ => None,
     };
+    if let Some((_, to)) = crate::backend::narrowing(name) {
+        let typed = crate::backend::check_runtime_signature(name, Some(param_ty), result).is_ok();
+        return Ok(typed.then(|| format!("cdsl_wrap {to} {param}")));
+    }
     Ok(match name {
         "wordarray_length" if is_array(param_ty) => Some(format!("cdsl_wa_length {param}")),
         "wordarray_free" if parts(2).is_some_and(|p| is_array(&p[1])) => {

@@ -65,6 +65,10 @@ fn model(generator: &Generator, name: &str, param: &Ty, result: &Ty) -> Result<O
         _ => None,
     };
     let ty = generator.ty(result)?;
+    if crate::backend::narrowing(name).is_some() {
+        let typed = crate::backend::check_runtime_signature(name, Some(param), result).is_ok();
+        return Ok(if typed { Some(format!("(ucast :: {} => {ty})", generator.ty(param)?)) } else { None });
+    }
     Ok(match name {
         "wordarray_length" if is_array(param) => Some("cdsl_wa_length".to_owned()),
         "wordarray_free" if parts(2).is_some_and(|p| is_array(&p[1])) => Some("(%(st, xs). st)".to_owned()),

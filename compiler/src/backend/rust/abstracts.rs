@@ -27,6 +27,9 @@ pub fn body(function: &Function) -> Result<String, String> {
     }
     let name = function.source_name.as_str();
     crate::backend::check_runtime_signature(name, param, result)?;
+    if let Some((_, to)) = crate::backend::narrowing(name) {
+        return Ok(format!("arg as u{to}"));
+    }
     let element = || function.type_args.first().ok_or_else(|| format!("`{name}` has no element type"));
     let zero_of = |t: &Ty| zero(t).ok_or_else(|| format!("`{name}` got no element type with a zero (`{t}`)"));
     Ok(match name {
