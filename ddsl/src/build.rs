@@ -113,6 +113,36 @@ fn load(layout: &Path) -> Result<(crate::check::Checked, SourceMap, String), Bui
     Ok((checked, sources, name))
 }
 
+/// Checks `layout` and writes its CDSL field bindings over the program's
+/// word access `interfaces` to `out_dir/<stem>_fields.cdsl` (`ddsl gen
+/// --emit cdsl-fields`, `gen::cdsl::fields`). A file that already holds
+/// them is left untouched, so a build script generating it next to the
+/// program's sources does not make cargo rerun the script.
+pub fn generate_cdsl_fields(
+    layout: &Path,
+    out_dir: &Path,
+    interfaces: &[crate::gen::cdsl::fields::Interface],
+) -> Result<Output, BuildError> {
+    let (checked, _, name) = load(layout)?;
+    let text = crate::gen::cdsl::fields::generate(&checked, &name, interfaces);
+    let file = format!("{}_fields.cdsl", stem(layout));
+    let existing = out_dir.join(&file);
+    let path = match std::fs::read_to_string(&existing) {
+        Ok(old) if old == text => existing,
+        _ => write(out_dir, &file, &text)?,
+    };
+    let structs = checked
+        .layout
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            crate::syntax::ast::Item::Struct(s) => Some(s.name.name.clone()),
+            _ => None,
+        })
+        .collect();
+    Ok(Output { path, structs, warnings: String::new() })
+}
+
 /// The unsupported structs rendered as warnings, or as the error with `strict`.
 fn unsupported(sources: &SourceMap, skipped: &[rust::Unsupported], strict: bool) -> Result<String, BuildError> {
     let found: Vec<Diagnostic> = skipped.iter().map(|u| u.to_diagnostic(strict)).collect();

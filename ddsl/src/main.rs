@@ -48,6 +48,9 @@ enum Command {
     /// trips proved (`make -C DIR`). `--emit cdsl` writes
     /// `<stem>_layout.cdsl`: getters and setters of every integer field
     /// for CDSL programs (implemented by `ddsl::gen::cdsl::register`).
+    /// `--emit cdsl-fields` writes `<stem>_fields.cdsl`: CDSL definitions
+    /// reading and writing every field in place through the program's own
+    /// word access (`--access`), which every engine runs.
     Gen {
         spec: PathBuf,
         #[arg(long, value_enum)]
@@ -57,6 +60,12 @@ enum Command {
         /// Fail (exit 1) if any struct cannot be generated.
         #[arg(long)]
         strict: bool,
+        /// `--emit cdsl-fields`: a word access of the program, `block=TYPE,READ,WRITE`
+        /// (`READ16 : (TYPE!, U32, U32) -> U32` over (device, block, byte)) or
+        /// `bytes=TYPE,READ,WRITE` (`READ16 : (TYPE!, U32) -> U32`); repeatable, the
+        /// first one's functions unprefixed, the others' prefixed by their type.
+        #[arg(long, default_value = "block=Dev,dev_le,dev_set")]
+        access: Vec<ddsl::gen::cdsl::fields::Interface>,
     },
     /// Follow pointers from the roots of SPEC through IMAGE and print every
     /// structure reached, once, as `path: Type @ byte offset`; decoding
@@ -109,6 +118,8 @@ enum Emit {
     Rust,
     C,
     Cdsl,
+    /// CDSL definitions over the program's word access (`--access`).
+    CdslFields,
     Isabelle,
     /// The Coq mirror of `--emit isabelle`, round trips proved (`make -C DIR`).
     Coq,
@@ -131,7 +142,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { files } => check(&files, colour),
         Command::Dump { spec, image } => dump(&spec, &image, colour),
-        Command::Gen { spec, emit, out, strict } => gen(&spec, emit, &out, strict),
+        Command::Gen { spec, emit, out, strict, access } => gen(&spec, emit, &out, strict, &access),
         Command::Walk { spec, image, path: None, max_nodes, .. } => walk(&spec, &image, max_nodes, colour),
         Command::Walk { spec, image, path: Some(path), cat, max_nodes } => {
             walk_path(&spec, &image, &path, cat, max_nodes, colour)
@@ -141,11 +152,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn gen(spec: &Path, emit: Emit, out: &Path, strict: bool) -> ExitCode {
+fn gen(spec: &Path, emit: Emit, out: &Path, strict: bool, access: &[ddsl::gen::cdsl::fields::Interface]) -> ExitCode {
     match emit {
         Emit::Rust => gen_files(ddsl::build::generate_file(spec, out, strict)),
         Emit::C => gen_files(ddsl::build::generate_c(spec, out, strict)),
         Emit::Cdsl => gen_files(ddsl::build::generate_cdsl(spec, out)),
+        Emit::CdslFields => gen_files(ddsl::build::generate_cdsl_fields(spec, out, access)),
         Emit::Isabelle => gen_prover(spec, out, ddsl::gen::fixed::Prover::Isabelle),
         Emit::Coq => gen_prover(spec, out, ddsl::gen::fixed::Prover::Coq),
     }

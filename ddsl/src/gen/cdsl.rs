@@ -17,6 +17,12 @@
 //! The implementations are written once against `cdsl_runtime::Store`,
 //! so they are the value-semantics model and the update-semantics
 //! implementation at once (`docs/runtime.md`).
+//!
+//! [`fields`] is the other mode (`--emit cdsl-fields`): plain CDSL
+//! definitions over the program's own block-device word access, which
+//! every engine runs with nothing to implement.
+
+pub mod fields;
 
 use super::rust::{plan_all, Kind, Unsupported};
 use crate::check::Checked;
