@@ -2,7 +2,7 @@
 //! start, stepping by `rec_len`. The checksum is the sum of
 //! `inode + rec_len + name length` over the entries read.
 
-use super::{best, derives, hand, Row, BLOCK};
+use super::{derives, hand, Case, BLOCK};
 use crate::ext2::{DirEntry, DirEntryView};
 use binrw::BinRead;
 use deku::DekuContainerRead;
@@ -31,61 +31,56 @@ fn each_entry(table: &[u8], mut read: impl FnMut(&[u8]) -> Option<(u64, usize)>)
     sum
 }
 
-/// The rows, and the number of entries in the table.
-pub fn rows(table: &[u8]) -> (Vec<Row>, usize) {
+/// The cases, and the number of entries in the table.
+pub fn cases(table: &[u8]) -> (Vec<Case<'_>>, usize) {
     let count = each_entry(table, |b| hand::dir_entry(b).map(|e| (1, usize::from(e.rec_len)))) as usize;
     let mut copy = vec![0u8; table.len()];
-    let (memcpy, _) = best(|| {
-        copy.copy_from_slice(black_box(table));
-        u64::from(copy[copy.len() - 1])
-    });
-    let (view, view_sum) = best(|| {
-        each_entry(table, |b| {
-            let v = DirEntryView::new(b).ok()?;
-            let name = v.name().ok()?;
-            black_box((v.file_type(), name));
-            Some((key(v.inode(), v.rec_len(), name.len()), usize::from(v.rec_len())))
-        })
-    });
-    let (owned, owned_sum) = best(|| {
-        each_entry(table, |b| {
-            let e = DirEntry::decode(b).ok()?;
-            let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
-            black_box(e);
-            Some(out)
-        })
-    });
-    let (hand_time, hand_sum) = best(|| {
-        each_entry(table, |b| {
-            let e = hand::dir_entry(b)?;
-            let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
-            black_box(e);
-            Some(out)
-        })
-    });
-    let (binrw, binrw_sum) = best(|| {
-        each_entry(table, |b| {
-            let e = derives::BinrwDirEntry::read(&mut Cursor::new(b)).ok()?;
-            let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
-            black_box(e);
-            Some(out)
-        })
-    });
-    let (deku, deku_sum) = best(|| {
-        each_entry(table, |b| {
-            let (_, e) = derives::DekuDirEntry::from_bytes((b, 0)).ok()?;
-            let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
-            black_box(e);
-            Some(out)
-        })
-    });
-    let rows = vec![
-        Row { name: "memcpy", time: memcpy, sum: None },
-        Row { name: "hand-written from_le_bytes", time: hand_time, sum: Some(hand_sum) },
-        Row { name: "generated view (every field)", time: view, sum: Some(view_sum) },
-        Row { name: "generated owned decode", time: owned, sum: Some(owned_sum) },
-        Row { name: "binrw derive", time: binrw, sum: Some(binrw_sum) },
-        Row { name: "deku derive", time: deku, sum: Some(deku_sum) },
+    let cases = vec![
+        Case::new("memcpy", move || {
+            copy.copy_from_slice(black_box(table));
+            black_box(&copy);
+            None
+        }),
+        Case::new("hand-written from_le_bytes", move || {
+            Some(each_entry(table, |b| {
+                let e = hand::dir_entry(b)?;
+                let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
+                black_box(e);
+                Some(out)
+            }))
+        }),
+        Case::new("generated view (every field)", move || {
+            Some(each_entry(table, |b| {
+                let v = DirEntryView::new(b).ok()?;
+                let name = v.name().ok()?;
+                black_box((v.file_type(), name));
+                Some((key(v.inode(), v.rec_len(), name.len()), usize::from(v.rec_len())))
+            }))
+        }),
+        Case::new("generated owned decode", move || {
+            Some(each_entry(table, |b| {
+                let e = DirEntry::decode(b).ok()?;
+                let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
+                black_box(e);
+                Some(out)
+            }))
+        }),
+        Case::new("binrw derive", move || {
+            Some(each_entry(table, |b| {
+                let e = derives::BinrwDirEntry::read(&mut Cursor::new(b)).ok()?;
+                let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
+                black_box(e);
+                Some(out)
+            }))
+        }),
+        Case::new("deku derive", move || {
+            Some(each_entry(table, |b| {
+                let (_, e) = derives::DekuDirEntry::from_bytes((b, 0)).ok()?;
+                let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
+                black_box(e);
+                Some(out)
+            }))
+        }),
     ];
-    (rows, count)
+    (cases, count)
 }

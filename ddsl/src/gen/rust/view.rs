@@ -37,6 +37,7 @@ impl StructGen<'_, '_> {
         w!(out, "");
         w!(out, "impl<'a> {name}View<'a> {{");
         w!(out, "    /// Fails when the fields at fixed offsets ({fixed} bytes) are not all in `bytes`.");
+        w!(out, "    #[inline]");
         w!(out, "    pub fn new(bytes: &'a [u8]) -> Result<Self, DecodeError> {{");
         w!(out, "        need(bytes, 0, {fixed}, \"\", \"{name}\")?;");
         w!(out, "        Ok({name}View {{ bytes }})");
