@@ -6,18 +6,25 @@
 //! `put`, explicit frees, and a check on every access. `engines::run_both`
 //! runs the two and checks their correspondence at every call.
 //!
+//! Functions are compiled to closures on first call (`compile`); the
+//! interpreter holds the frames they run in: one stack of slots, a window
+//! of it per active call.
+//!
 //! [`ValueStore`]: cdsl_runtime::ValueStore
 //! [`Heap`]: cdsl_runtime::Heap
 
+mod compile;
 pub mod engines;
 pub mod literal;
+mod ops;
 
-use crate::core::ir::{self, Expr, ExprKind};
-use crate::syntax::ast::{BinOp, Lit, UnOp};
-use crate::typeck::types::{Prim, Ty};
-use cdsl_runtime::library::{Callback, Context};
-use cdsl_runtime::value::truncate;
+pub use compile::Compiled;
+pub use ops::record_in_declared_order;
+
+use crate::core::ir;
+use cdsl_runtime::library::{AbstractFn, Callback, Context};
 use cdsl_runtime::{Library, RuntimeError, Store, Value};
+use compile::Function;
 use std::fmt;
 use std::rc::Rc;
 
@@ -45,23 +52,50 @@ pub struct Call {
 }
 
 /// Evaluation steps allowed by default: far more than any test needs, few
-/// enough that a huge bounded loop ends with an error, not a hang.
+/// enough that a huge bounded loop ends with an error, not a hang. A call
+/// costs as many steps as its function's body has nodes.
 pub const DEFAULT_FUEL: u64 = 200_000_000;
 
+/// What a compiled expression gives: errors are boxed, as they are rare and
+/// the value is returned on every step.
+type Eval = Result<Value, Box<RunError>>;
+
 pub struct Interpreter<'p> {
-    program: &'p ir::Program,
+    compiled: Rc<Compiled>,
     library: &'p Library,
-    path: Vec<String>,
+    /// The library's implementation of each abstract function, found once.
+    implementations: Vec<Option<AbstractFn>>,
     /// Calls recorded, when tracing.
     pub trace: Option<Vec<Call>>,
     fuel: u64,
+    /// The frames of the active calls, each a window of slots.
+    stack: Vec<Value>,
+    /// Where the innermost frame starts.
+    base: usize,
+    /// The active calls, by function index.
+    path: Vec<usize>,
+    /// The function a function value last called back named, and its index.
+    last_callback: Option<(Rc<str>, usize)>,
 }
-
-type Env = Vec<(Rc<str>, Value)>;
 
 impl<'p> Interpreter<'p> {
     pub fn new(program: &'p ir::Program, library: &'p Library) -> Self {
-        Interpreter { program, library, path: Vec::new(), trace: None, fuel: DEFAULT_FUEL }
+        Interpreter::on(Rc::new(Compiled::new(program)), library)
+    }
+
+    /// An interpreter over functions compiled already, by other runs.
+    pub fn on(compiled: Rc<Compiled>, library: &'p Library) -> Self {
+        Interpreter {
+            compiled,
+            library,
+            implementations: Vec::new(),
+            trace: None,
+            fuel: DEFAULT_FUEL,
+            stack: Vec::new(),
+            base: 0,
+            path: Vec::new(),
+            last_callback: None,
+        }
     }
 
     pub fn with_fuel(mut self, fuel: u64) -> Self {
@@ -69,296 +103,122 @@ impl<'p> Interpreter<'p> {
         self
     }
 
-    fn error(&self, message: impl Into<String>) -> RunError {
-        RunError { message: message.into(), path: self.path.clone() }
+    fn error(&self, message: impl Into<String>) -> Box<RunError> {
+        let path = self.path.iter().map(|i| self.compiled.name(*i).to_string()).collect();
+        Box::new(RunError { message: message.into(), path })
     }
 
     /// Calls a function instance.
     pub fn call(&mut self, name: &str, arg: Value, store: &mut dyn Store) -> Result<Value, RunError> {
-        let function =
-            self.program.functions.get(name).ok_or_else(|| self.error(format!("no function instance `{name}`")))?;
-        self.path.push(name.to_owned());
-        let traced_arg = match self.trace {
-            Some(_) => Some(store.read_back(&arg).map_err(|f| self.error(f.to_string()))?),
-            None => None,
+        let Some(index) = self.compiled.index_of(name) else {
+            return Err(*self.error(format!("no function instance `{name}`")));
         };
-        let result = match &function.body {
-            Some(body) => {
-                let mut env: Env = Vec::new();
-                if let Some((param, _)) = &function.param {
-                    env.push((param.as_str().into(), arg));
-                }
-                self.eval(body, &mut env, store)
-            }
-            None => self.call_abstract(function, arg, store),
-        }?;
-        if let (Some(arg), Some(_)) = (traced_arg, &self.trace) {
-            let result = store.read_back(&result).map_err(|f| self.error(f.to_string()))?;
-            let call = Call { path: self.path.clone(), arg, result };
-            if let Some(trace) = self.trace.as_mut() {
-                trace.push(call);
-            }
-        }
+        self.call_index(index, arg, store).map_err(|e| *e)
+    }
+
+    fn call_index(&mut self, index: usize, arg: Value, store: &mut dyn Store) -> Eval {
+        self.path.push(index);
+        let result = match &self.trace {
+            Some(_) => self.traced_call(index, arg, store),
+            None => self.run(index, arg, store),
+        };
         self.path.pop();
+        result
+    }
+
+    /// A call recorded, its argument and result read back as values.
+    fn traced_call(&mut self, index: usize, arg: Value, store: &mut dyn Store) -> Eval {
+        let traced_arg = store.read_back(&arg).map_err(|f| self.error(f.to_string()))?;
+        let result = self.run(index, arg, store)?;
+        let read_back = store.read_back(&result).map_err(|f| self.error(f.to_string()))?;
+        let path = self.path.iter().map(|i| self.compiled.name(*i).to_string()).collect();
+        if let Some(trace) = self.trace.as_mut() {
+            trace.push(Call { path, arg: traced_arg, result: read_back });
+        }
         Ok(result)
     }
 
-    fn call_abstract(&mut self, function: &ir::Function, arg: Value, store: &mut dyn Store) -> Result<Value, RunError> {
-        let param = function.param.as_ref().map(|(_, t)| t);
-        if let Some(fields) = allocates(param, &function.result) {
-            let record = store.alloc_record(&fields);
-            return Ok(Value::variant("Success", Value::tuple(vec![arg, record])));
+    fn run(&mut self, index: usize, arg: Value, store: &mut dyn Store) -> Eval {
+        let compiled = self.compiled.clone();
+        match compiled.function(index) {
+            Function::Body { code, slots, cost } => {
+                self.fuel = self.fuel.checked_sub(*cost).ok_or_else(|| self.error(OUT_OF_FUEL))?;
+                let saved = self.base;
+                self.base = self.stack.len();
+                self.stack.resize(self.base + slots, Value::Unit);
+                self.stack[self.base] = arg;
+                let result = code(self, store);
+                self.stack.truncate(self.base);
+                self.base = saved;
+                result
+            }
+            Function::Alloc(fields) => {
+                let record = store.alloc_record(fields);
+                Ok(Value::variant("Success", Value::tuple(vec![arg, record])))
+            }
+            Function::Free => {
+                let Value::Tuple(items) = &arg else { return Err(self.error(format!("a deallocator got {arg}"))) };
+                store.free(&items[1]).map_err(|f| self.error(f.to_string()))?;
+                Ok(items[0].clone())
+            }
+            Function::Library { name, zero } => {
+                let implementation = self.implementation(index, name)?;
+                let mut context = Context { zero: zero.clone(), store, callback: self };
+                implementation(name, arg, &mut context).map_err(|e| self.error(e.to_string()))
+            }
         }
-        if frees(param, &function.result) {
-            let Value::Tuple(items) = &arg else { return Err(self.error(format!("`{}` got {arg}", function.name))) };
-            store.free(&items[1]).map_err(|f| self.error(f.to_string()))?;
-            return Ok(items[0].clone());
+    }
+
+    /// The library's implementation of abstract function `index`.
+    fn implementation(&mut self, index: usize, name: &str) -> Result<AbstractFn, Box<RunError>> {
+        if self.implementations.len() <= index {
+            self.implementations.resize(index + 1, None);
         }
-        let implementation = self
+        if let Some(found) = self.implementations[index] {
+            return Ok(found);
+        }
+        let found = self
             .library
-            .get(&function.source_name)
-            .ok_or_else(|| self.error(RuntimeError::Unimplemented(function.source_name.clone()).to_string()))?;
-        let zero = function.type_args.first().and_then(zero_of);
-        let mut context = Context { zero, store, callback: self };
-        let result = implementation(&function.source_name, arg, &mut context);
-        result.map_err(|e| self.error(e.to_string()))
+            .get(name)
+            .ok_or_else(|| self.error(RuntimeError::Unimplemented(name.to_owned()).to_string()))?;
+        self.implementations[index] = Some(found);
+        Ok(found)
     }
 
-    fn eval(&mut self, e: &Expr, env: &mut Env, store: &mut dyn Store) -> Result<Value, RunError> {
-        self.fuel = self.fuel.checked_sub(1).ok_or_else(|| self.error("out of fuel: the run took too many steps"))?;
-        Ok(match &e.kind {
-            ExprKind::Var(x) => lookup(env, x).ok_or_else(|| self.error(format!("bug: unbound variable `{x}`")))?,
-            ExprKind::Global(name) => {
-                let function = self
-                    .program
-                    .functions
-                    .get(name)
-                    .ok_or_else(|| self.error(format!("no function instance `{name}`")))?;
-                if function.param.is_some() {
-                    Value::Function(name.as_str().into())
-                } else {
-                    self.call(name, Value::Unit, store)?
-                }
+    /// Calls a function value.
+    fn call_value(&mut self, function: &Value, arg: Value, store: &mut dyn Store) -> Eval {
+        let Value::Function(name) = function else { return Err(self.error(format!("bug: applying {function}"))) };
+        let index = match &self.last_callback {
+            Some((last, index)) if Rc::ptr_eq(last, name) => *index,
+            _ => {
+                let index =
+                    self.compiled.index_of(name).ok_or_else(|| self.error(format!("no function instance `{name}`")))?;
+                self.last_callback = Some((name.clone(), index));
+                index
             }
-            ExprKind::Lit(lit) => literal(lit, &e.ty),
-            ExprKind::Unit => Value::Unit,
-            ExprKind::Tuple(items) => {
-                Value::Tuple(items.iter().map(|i| self.eval(i, env, store)).collect::<Result<Vec<_>, _>>()?.into())
-            }
-            ExprKind::Struct(fields) => {
-                let mut values = Vec::new();
-                for (name, value) in fields {
-                    values.push((name.clone(), self.eval(value, env, store)?));
-                }
-                record_in_declared_order(&e.ty, values)
-            }
-            ExprKind::Con { tag, payload } => Value::variant(tag, self.eval(payload, env, store)?),
-            ExprKind::App(f, a) => {
-                let f = self.eval(f, env, store)?;
-                let a = self.eval(a, env, store)?;
-                let Value::Function(name) = f else { return Err(self.error(format!("bug: applying {f}"))) };
-                self.call(&name, a, store)?
-            }
-            ExprKind::Unary(op, a) => {
-                let a = self.eval(a, env, store)?;
-                unary(*op, &a).ok_or_else(|| self.error(format!("bug: {} of {a}", op.keyword())))?
-            }
-            ExprKind::Binary(op, a, b) => {
-                let (a, b) = (self.eval(a, env, store)?, self.eval(b, env, store)?);
-                binary(*op, &a, &b).ok_or_else(|| self.error(format!("bug: {a} {} {b}", op.symbol())))?
-            }
-            ExprKind::Upcast(a) => {
-                let value =
-                    self.eval(a, env, store)?.as_word().ok_or_else(|| self.error("bug: upcast of a non-word"))?;
-                Value::word(word_bits(&e.ty), value)
-            }
-            ExprKind::If { cond, then, els } => {
-                let c =
-                    self.eval(cond, env, store)?.as_bool().ok_or_else(|| self.error("bug: a non-Bool condition"))?;
-                self.eval(if c { then } else { els }, env, store)?
-            }
-            ExprKind::Let { var, value, body } | ExprKind::LetBang { var, value, body, .. } => {
-                let value = self.eval(value, env, store)?;
-                self.scoped(env, vec![(var.as_str().into(), value)], body, store)?
-            }
-            ExprKind::Split { vars, value, body } => {
-                let value = self.eval(value, env, store)?;
-                let Value::Tuple(items) = &value else { return Err(self.error(format!("bug: splitting {value}"))) };
-                let bound = vars.iter().map(|v| Rc::from(v.as_str())).zip(items.iter().cloned()).collect();
-                self.scoped(env, bound, body, store)?
-            }
-            ExprKind::Case { scrutinee, arms } => {
-                let value = lookup(env, scrutinee).ok_or_else(|| self.error(format!("bug: unbound `{scrutinee}`")))?;
-                let Value::Variant(tag, payload) = &value else {
-                    return Err(self.error(format!("bug: case on {value}")));
-                };
-                let arm = arms
-                    .iter()
-                    .find(|arm| *arm.tag == **tag)
-                    .ok_or_else(|| self.error(format!("bug: no arm for `{tag}`")))?;
-                self.scoped(env, vec![(arm.payload.as_str().into(), (**payload).clone())], &arm.body, store)?
-            }
-            ExprKind::Member(record, field) => {
-                let record = self.eval(record, env, store)?;
-                store.member(&record, field).map_err(|f| self.error(f.to_string()))?
-            }
-            ExprKind::Take { record, field, var, rest, body } => {
-                let record = self.eval(record, env, store)?;
-                let (value, remaining) = store.take(record, field).map_err(|f| self.error(f.to_string()))?;
-                self.scoped(env, vec![(var.as_str().into(), value), (rest.as_str().into(), remaining)], body, store)?
-            }
-            ExprKind::Put { record, field, value } => {
-                let record = self.eval(record, env, store)?;
-                let value = self.eval(value, env, store)?;
-                store.put(record, field, value).map_err(|f| self.error(f.to_string()))?
-            }
-        })
+        };
+        self.call_index(index, arg, store)
     }
 
-    fn scoped(
-        &mut self,
-        env: &mut Env,
-        bound: Vec<(Rc<str>, Value)>,
-        body: &Expr,
-        store: &mut dyn Store,
-    ) -> Result<Value, RunError> {
-        let mark = env.len();
-        env.extend(bound);
-        let result = self.eval(body, env, store);
-        env.truncate(mark);
-        result
+    /// Slot `slot` of the current frame.
+    fn get(&self, slot: usize) -> &Value {
+        &self.stack[self.base + slot]
+    }
+
+    /// Moves the value out of slot `slot`: its last read.
+    fn take(&mut self, slot: usize) -> Value {
+        std::mem::replace(&mut self.stack[self.base + slot], Value::Unit)
+    }
+
+    fn set(&mut self, slot: usize, value: Value) {
+        self.stack[self.base + slot] = value;
     }
 }
+
+const OUT_OF_FUEL: &str = "out of fuel: the run took too many steps";
 
 impl Callback for Interpreter<'_> {
     fn call(&mut self, function: &Value, arg: Value, store: &mut dyn Store) -> Result<Value, RuntimeError> {
-        let Value::Function(name) = function else {
-            return Err(RuntimeError::Nested(format!("bug: calling {function}")));
-        };
-        Interpreter::call(self, name, arg, store).map_err(|e| RuntimeError::Nested(e.to_string()))
-    }
-}
-
-fn lookup(env: &Env, name: &str) -> Option<Value> {
-    env.iter().rev().find(|(n, _)| &**n == name).map(|(_, v)| v.clone())
-}
-
-/// The field names of a boxed record type with every field taken.
-fn all_taken_boxed(ty: &Ty) -> Option<Vec<Rc<str>>> {
-    match ty {
-        Ty::Record { fields, boxed: true, read_only: false } if fields.iter().all(|(_, f)| f.taken) => {
-            Some(fields.iter().map(|(n, _)| Rc::from(n.as_str())).collect())
-        }
-        _ => None,
-    }
-}
-
-/// `SysState -> R (SysState, T take (..)) SysState`: an allocator.
-fn allocates(param: Option<&Ty>, result: &Ty) -> Option<Vec<Rc<str>>> {
-    let (Some(Ty::Abstract { name, .. }), Ty::Variant(alts)) = (param, result) else { return None };
-    let Some(Ty::Tuple(items)) = alts.get("Success") else { return None };
-    if name != "SysState" || alts.len() != 2 || items.len() != 2 {
-        return None;
-    }
-    all_taken_boxed(&items[1])
-}
-
-/// `(SysState, T take (..)) -> SysState`: a deallocator.
-fn frees(param: Option<&Ty>, result: &Ty) -> bool {
-    let (Some(Ty::Tuple(items)), Ty::Abstract { name, .. }) = (param, result) else { return false };
-    name == "SysState" && items.len() == 2 && all_taken_boxed(&items[1]).is_some()
-}
-
-/// The zero value of a type, for fresh word arrays.
-fn zero_of(ty: &Ty) -> Option<Value> {
-    Some(match ty {
-        Ty::Prim(Prim::Bool) => Value::Bool(false),
-        Ty::Prim(Prim::String) => Value::Str("".into()),
-        Ty::Prim(p) => Value::word(p.bits() as u8, 0),
-        Ty::Unit => Value::Unit,
-        Ty::Tuple(items) => Value::Tuple(items.iter().map(zero_of).collect::<Option<Vec<_>>>()?.into()),
-        Ty::Record { fields, boxed: false, .. } => Value::Record(
-            fields
-                .iter()
-                .map(|(n, f)| Some((Rc::from(n.as_str()), Some(zero_of(&f.ty)?))))
-                .collect::<Option<Vec<_>>>()?
-                .into(),
-        ),
-        Ty::Variant(alts) => {
-            let (tag, payload) = alts.iter().next()?;
-            Value::variant(tag, zero_of(payload)?)
-        }
-        _ => return None,
-    })
-}
-
-fn word_bits(ty: &Ty) -> u8 {
-    match ty {
-        Ty::Prim(p) if p.is_word() => p.bits() as u8,
-        _ => 64,
-    }
-}
-
-fn literal(lit: &Lit, ty: &Ty) -> Value {
-    match lit {
-        Lit::Int(n) => Value::word(word_bits(ty), *n),
-        Lit::Bool(b) => Value::Bool(*b),
-        Lit::Char(c) => Value::word(8, u64::from(*c)),
-        Lit::String(s) => Value::Str(s.as_str().into()),
-    }
-}
-
-/// Unboxed record values keep their type's field order, whatever order the
-/// literal was written in, so that equal records are equal values.
-pub fn record_in_declared_order(ty: &Ty, mut values: Vec<(String, Value)>) -> Value {
-    if let Ty::Record { fields, .. } = ty {
-        values.sort_by_key(|(name, _)| fields.iter().position(|(n, _)| n == name).unwrap_or(usize::MAX));
-    }
-    Value::Record(values.into_iter().map(|(n, v)| (Rc::from(n.as_str()), Some(v))).collect())
-}
-
-fn unary(op: UnOp, a: &Value) -> Option<Value> {
-    Some(match (op, a) {
-        (UnOp::Not, Value::Bool(b)) => Value::Bool(!b),
-        (UnOp::Complement, Value::Word { bits, value }) => Value::word(*bits, !value),
-        _ => return None,
-    })
-}
-
-/// Word arithmetic wraps; division and remainder by zero give zero; shifts
-/// by the width or more give zero. `&&` and `||` evaluate both operands (a
-/// skipped operand could hold a linear value's only use).
-fn binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
-    if let (Value::Bool(x), Value::Bool(y)) = (a, b) {
-        return Some(Value::Bool(match op {
-            BinOp::And => *x && *y,
-            BinOp::Or => *x || *y,
-            BinOp::Eq => x == y,
-            BinOp::Ne => x != y,
-            _ => return None,
-        }));
-    }
-    let (Value::Word { bits, value: x }, Value::Word { value: y, .. }) = (a, b) else { return None };
-    let (bits, x, y) = (*bits, *x, *y);
-    let word = |v: u64| Some(Value::Word { bits, value: truncate(bits, v) });
-    let shift = |f: fn(u64, u32) -> u64| word(if y >= u64::from(bits) { 0 } else { f(x, y as u32) });
-    match op {
-        BinOp::Add => word(x.wrapping_add(y)),
-        BinOp::Sub => word(x.wrapping_sub(y)),
-        BinOp::Mul => word(x.wrapping_mul(y)),
-        BinOp::Div => word(x.checked_div(y).unwrap_or(0)),
-        BinOp::Mod => word(x.checked_rem(y).unwrap_or(0)),
-        BinOp::BitAnd => word(x & y),
-        BinOp::BitOr => word(x | y),
-        BinOp::BitXor => word(x ^ y),
-        BinOp::Shl => shift(|x, s| x << s),
-        BinOp::Shr => shift(|x, s| x >> s),
-        BinOp::Eq => Some(Value::Bool(x == y)),
-        BinOp::Ne => Some(Value::Bool(x != y)),
-        BinOp::Lt => Some(Value::Bool(x < y)),
-        BinOp::Gt => Some(Value::Bool(x > y)),
-        BinOp::Le => Some(Value::Bool(x <= y)),
-        BinOp::Ge => Some(Value::Bool(x >= y)),
-        BinOp::And | BinOp::Or => None,
+        self.call_value(function, arg, store).map_err(|e| RuntimeError::Nested(e.to_string()))
     }
 }

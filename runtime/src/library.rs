@@ -12,6 +12,7 @@ use crate::store::{Fault, Store};
 use crate::value::Value;
 use std::collections::HashMap;
 use std::fmt;
+use std::rc::Rc;
 
 /// Why an abstract function could not produce a value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,9 +180,14 @@ fn wordarray_get(name: &str, arg: Value, cx: &mut Context) -> Result<Value, Runt
 }
 
 fn wordarray_put(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
-    let Value::Tuple(parts) = arg else { return Err(bad(name, "an argument that is not a 3-tuple")) };
-    let mut parts = parts.iter().cloned();
-    let (Some(array), Some(index), Some(value), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    // The array is moved out of the tuple, not copied: with value semantics
+    // a second reference would make the put copy the whole array.
+    let Value::Tuple(mut parts) = arg else { return Err(bad(name, "an argument that is not a 3-tuple")) };
+    let parts: Vec<Value> = match Rc::get_mut(&mut parts) {
+        Some(owned) => owned.iter_mut().map(|part| std::mem::replace(part, Value::Unit)).collect(),
+        None => parts.to_vec(),
+    };
+    let Ok([array, index, value]) = <[Value; 3]>::try_from(parts) else {
         return Err(bad(name, "an argument that is not a 3-tuple"));
     };
     let index = word(name, &index)? as usize;
@@ -215,16 +221,28 @@ fn range(name: &str, args: &Value, len: usize) -> Result<std::ops::Range<usize>,
     Ok(frm..to.max(frm))
 }
 
-fn step_record(pairs: Vec<(&str, Value)>) -> Value {
-    Value::Record(pairs.into_iter().map(|(n, v)| (n.into(), Some(v))).collect())
+thread_local! {
+    /// The field names of loop-step records, made once: a loop builds one
+    /// record per step, and should not allocate its names each time.
+    static STEP_NAMES: [Rc<str>; 4] = ["elem".into(), "acc".into(), "obsv".into(), "idx".into()];
 }
+
+/// A loop-step record, its fields named by index into `STEP_NAMES`.
+fn step_record<const N: usize>(pairs: [(usize, Value); N]) -> Value {
+    STEP_NAMES.with(|names| Value::Record(pairs.into_iter().map(|(n, v)| (names[n].clone(), Some(v))).collect()))
+}
+
+const ELEM: usize = 0;
+const ACC: usize = 1;
+const OBSV: usize = 2;
+const IDX: usize = 3;
 
 fn wordarray_fold(name: &str, args: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
     let elements = cx.store.array(field(name, &args, "arr")?)?;
     let (f, obsv) = (field(name, &args, "f")?.clone(), field(name, &args, "obsv")?.clone());
     let mut acc = field(name, &args, "acc")?.clone();
     for index in range(name, &args, elements.len())? {
-        let step = step_record(vec![("elem", elements[index].clone()), ("acc", acc), ("obsv", obsv.clone())]);
+        let step = step_record([(ELEM, elements[index].clone()), (ACC, acc), (OBSV, obsv.clone())]);
         acc = cx.callback.call(&f, step, cx.store)?;
     }
     Ok(acc)
@@ -236,7 +254,7 @@ fn wordarray_map(name: &str, args: Value, cx: &mut Context) -> Result<Value, Run
     let (f, obsv) = (field(name, &args, "f")?.clone(), field(name, &args, "obsv")?.clone());
     let mut acc = field(name, &args, "acc")?.clone();
     for index in range(name, &args, elements.len())? {
-        let step = step_record(vec![("elem", elements[index].clone()), ("acc", acc), ("obsv", obsv.clone())]);
+        let step = step_record([(ELEM, elements[index].clone()), (ACC, acc), (OBSV, obsv.clone())]);
         let result = cx.callback.call(&f, step, cx.store)?;
         let [element, next] = items(name, &result, 2)? else { unreachable!("bug: items checked the length") };
         elements[index] = element.clone();
@@ -256,7 +274,7 @@ fn seq(name: &str, args: Value, cx: &mut Context) -> Result<Value, RuntimeError>
     let mut acc = field(name, &args, "acc")?.clone();
     let mut idx = frm;
     while idx < to {
-        let step_arg = step_record(vec![("acc", acc), ("obsv", obsv.clone()), ("idx", Value::word(bits, idx))]);
+        let step_arg = step_record([(ACC, acc), (OBSV, obsv.clone()), (IDX, Value::word(bits, idx))]);
         acc = cx.callback.call(&f, step_arg, cx.store)?;
         match idx.checked_add(step) {
             Some(next) => idx = next,

@@ -49,11 +49,12 @@ pub trait Store {
     /// A new boxed record with every field taken.
     fn alloc_record(&mut self, fields: &[Rc<str>]) -> Value;
     fn free(&mut self, value: &Value) -> Result<(), Fault>;
-    /// Takes a field: its value, and the record without it.
-    fn take(&mut self, record: Value, field: &str) -> Result<(Value, Value), Fault>;
-    fn put(&mut self, record: Value, field: &str, value: Value) -> Result<Value, Fault>;
+    /// Takes field `index` (named `field`; fields are in the order of the
+    /// record's type): its value, and the record without it.
+    fn take(&mut self, record: Value, index: usize, field: &str) -> Result<(Value, Value), Fault>;
+    fn put(&mut self, record: Value, index: usize, field: &str, value: Value) -> Result<Value, Fault>;
     /// Reads a field of a shared view.
-    fn member(&self, record: &Value, field: &str) -> Result<Value, Fault>;
+    fn member(&self, record: &Value, index: usize, field: &str) -> Result<Value, Fault>;
     fn new_array(&mut self, items: Vec<Value>) -> Value;
     fn array_len(&self, array: &Value) -> Result<usize, Fault>;
     /// Element `index`, or `None` out of range.
@@ -72,36 +73,50 @@ pub trait Store {
 #[derive(Default)]
 pub struct ValueStore;
 
-fn record_fields(record: &Value) -> Result<&Rc<[Field]>, Fault> {
+fn record_fields(record: Value) -> Result<Rc<[Field]>, Fault> {
     match record {
         Value::Record(fields) => Ok(fields),
         other => Err(Fault::NotARecord(other.to_string())),
     }
 }
 
-fn position(fields: &[Field], field: &str) -> Result<usize, Fault> {
-    fields.iter().position(|(n, _)| &**n == field).ok_or_else(|| Fault::NoSuchField(field.to_owned()))
+/// Field `index`, checked to be the one named `field`.
+fn checked(fields: &[Field], index: usize, field: &str) -> Result<usize, Fault> {
+    match fields.get(index) {
+        Some((name, _)) if &**name == field => Ok(index),
+        _ => Err(Fault::NoSuchField(field.to_owned())),
+    }
+}
+
+/// The fields to change in place: the record's own when nothing else
+/// shares them (a linear record always), else a copy — so value semantics
+/// costs no copy where update semantics would write in place.
+fn unique<T: Clone>(items: &mut Rc<[T]>) -> &mut [T] {
+    if Rc::get_mut(items).is_none() {
+        *items = items.iter().cloned().collect();
+    }
+    Rc::get_mut(items).expect("bug: a fresh copy is unique")
 }
 
 /// Takes a field out of a record value (shared by both stores for unboxed
 /// records, which are values in either semantics).
-pub fn take_field(record: &Value, field: &str) -> Result<(Value, Value), Fault> {
-    let mut fields: Vec<Field> = record_fields(record)?.to_vec();
-    let index = position(&fields, field)?;
-    let value = fields[index].1.take().ok_or_else(|| Fault::FieldTakenTwice(field.to_owned()))?;
-    Ok((value, Value::Record(fields.into())))
+fn take_field(record: Value, index: usize, field: &str) -> Result<(Value, Value), Fault> {
+    let mut fields = record_fields(record)?;
+    let index = checked(&fields, index, field)?;
+    let value = unique(&mut fields)[index].1.take().ok_or_else(|| Fault::FieldTakenTwice(field.to_owned()))?;
+    Ok((value, Value::Record(fields)))
 }
 
-pub fn put_field(record: &Value, field: &str, value: Value) -> Result<Value, Fault> {
-    let mut fields: Vec<Field> = record_fields(record)?.to_vec();
-    let index = position(&fields, field)?;
-    fields[index].1 = Some(value);
-    Ok(Value::Record(fields.into()))
+fn put_field(record: Value, index: usize, field: &str, value: Value) -> Result<Value, Fault> {
+    let mut fields = record_fields(record)?;
+    let index = checked(&fields, index, field)?;
+    unique(&mut fields)[index].1 = Some(value);
+    Ok(Value::Record(fields))
 }
 
-pub fn member_field(record: &Value, field: &str) -> Result<Value, Fault> {
-    let fields = record_fields(record)?;
-    let index = position(fields, field)?;
+fn member_field(record: &Value, index: usize, field: &str) -> Result<Value, Fault> {
+    let Value::Record(fields) = record else { return Err(Fault::NotARecord(record.to_string())) };
+    let index = checked(fields, index, field)?;
     fields[index].1.clone().ok_or_else(|| Fault::FieldReadWhileTaken(field.to_owned()))
 }
 
@@ -114,16 +129,16 @@ impl Store for ValueStore {
         Ok(())
     }
 
-    fn take(&mut self, record: Value, field: &str) -> Result<(Value, Value), Fault> {
-        take_field(&record, field)
+    fn take(&mut self, record: Value, index: usize, field: &str) -> Result<(Value, Value), Fault> {
+        take_field(record, index, field)
     }
 
-    fn put(&mut self, record: Value, field: &str, value: Value) -> Result<Value, Fault> {
-        put_field(&record, field, value)
+    fn put(&mut self, record: Value, index: usize, field: &str, value: Value) -> Result<Value, Fault> {
+        put_field(record, index, field, value)
     }
 
-    fn member(&self, record: &Value, field: &str) -> Result<Value, Fault> {
-        member_field(record, field)
+    fn member(&self, record: &Value, index: usize, field: &str) -> Result<Value, Fault> {
+        member_field(record, index, field)
     }
 
     fn new_array(&mut self, items: Vec<Value>) -> Value {
@@ -150,13 +165,8 @@ impl Store for ValueStore {
 
     fn array_set(&mut self, array: Value, index: usize, value: Value) -> Result<Value, Fault> {
         let Value::Array(mut items) = array else { return Err(Fault::NotAnArray(array.to_string())) };
-        match Rc::get_mut(&mut items) {
-            Some(slice) => slice[index] = value,
-            None => {
-                let mut copy = items.to_vec();
-                copy[index] = value;
-                items = copy.into();
-            }
+        if let Some(slot) = unique(&mut items).get_mut(index) {
+            *slot = value;
         }
         Ok(Value::Array(items))
     }
@@ -290,33 +300,33 @@ impl Store for Heap {
         Ok(())
     }
 
-    fn take(&mut self, record: Value, field: &str) -> Result<(Value, Value), Fault> {
+    fn take(&mut self, record: Value, index: usize, field: &str) -> Result<(Value, Value), Fault> {
         if !matches!(record, Value::Ptr(_)) {
-            return take_field(&record, field);
+            return take_field(record, index, field);
         }
         let fields = self.fields_mut(&record)?;
-        let index = position(fields, field)?;
+        let index = checked(fields, index, field)?;
         let value = fields[index].1.take().ok_or_else(|| Fault::FieldTakenTwice(field.to_owned()))?;
         Ok((value, record))
     }
 
-    fn put(&mut self, record: Value, field: &str, value: Value) -> Result<Value, Fault> {
+    fn put(&mut self, record: Value, index: usize, field: &str, value: Value) -> Result<Value, Fault> {
         if !matches!(record, Value::Ptr(_)) {
-            return put_field(&record, field, value);
+            return put_field(record, index, field, value);
         }
         let fields = self.fields_mut(&record)?;
-        let index = position(fields, field)?;
+        let index = checked(fields, index, field)?;
         fields[index].1 = Some(value);
         Ok(record)
     }
 
-    fn member(&self, record: &Value, field: &str) -> Result<Value, Fault> {
+    fn member(&self, record: &Value, index: usize, field: &str) -> Result<Value, Fault> {
         if !matches!(record, Value::Ptr(_)) {
-            return member_field(record, field);
+            return member_field(record, index, field);
         }
         match self.object(record)? {
             Object::Record(fields) => {
-                let index = position(fields, field)?;
+                let index = checked(fields, index, field)?;
                 fields[index].1.clone().ok_or_else(|| Fault::FieldReadWhileTaken(field.to_owned()))
             }
             Object::Array(_) => Err(Fault::NotARecord("a word array".to_owned())),
