@@ -51,12 +51,26 @@ pub fn cases(table: &[u8]) -> Vec<Case<'_>> {
         Case::new("binrw derive", move || {
             each_inode(
                 table,
-                |b| derives::BinrwInode::read(&mut Cursor::new(b)).ok(),
+                |b| derives::BinrwInodeSelect::read(&mut Cursor::new(b)).ok(),
                 |i| key(i.i_mode, i.i_size, i.i_links_count),
             )
         }),
         // deku's: `DekuContainerRead::from_bytes((bytes, bit offset))`.
         Case::new("deku derive", move || {
+            each_inode(
+                table,
+                |b| derives::DekuInodeSelect::from_bytes((b, 0)).ok().map(|(_, i)| i),
+                |i| key(i.i_mode, i.i_size, i.i_links_count),
+            )
+        }),
+        Case::new("binrw derive, flat struct", move || {
+            each_inode(
+                table,
+                |b| derives::BinrwInode::read(&mut Cursor::new(b)).ok(),
+                |i| key(i.i_mode, i.i_size, i.i_links_count),
+            )
+        }),
+        Case::new("deku derive, flat struct", move || {
             each_inode(
                 table,
                 |b| derives::DekuInode::from_bytes((b, 0)).ok().map(|(_, i)| i),

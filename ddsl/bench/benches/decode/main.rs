@@ -27,13 +27,22 @@
 //!   out of line and the reference was 2-4x slower than it should be.
 //! - binrw and deku are used as their documentation shows: `BinRead::read`
 //!   on a `Cursor` over the bytes (the struct says `#[br(little)]`) and
-//!   `DekuContainerRead::from_bytes`. Their inode is the *flat* struct,
-//!   `i_block` as 15 words: they are spared the `select` on the file type
-//!   that the generated and hand-written decoders resolve, so the
-//!   comparison is, if anything, in their favour. The table mixes kinds at
-//!   random, so that `select` is a branch the CPU cannot predict (a
-//!   worst case for us; `hand-written, flat struct` shows the decode
-//!   without it).
+//!   `DekuContainerRead::from_bytes`.
+//! - They read the same structs as the generated code. Until this was
+//!   fixed their inode was a *flat* struct, `i_block` as 15 words, which
+//!   spared them the `select` on the file type that the generated and
+//!   hand-written decoders resolve: not the same struct, and their best
+//!   case. The inode now has `i_block` as an enum chosen the way each
+//!   library documents (binrw: variants that `pre_assert` on imported
+//!   arguments, in its cheaper `return_unexpected_error` mode; deku: an
+//!   enum whose `id` is a context value), and the targets are judged
+//!   against that. binrw's `pre_assert` builds an error, with a message,
+//!   for every variant it rejects; that is binrw's own cost for this
+//!   struct. The flat derives are still measured and printed, and
+//!   `hand-written, flat struct` is their hand-written counterpart.
+//! - The table mixes file types at random, so the `select` is a branch the
+//!   CPU cannot predict: a worst case for every decoder that makes the
+//!   choice.
 //! - Directory entries own their name as a `Vec<u8>` in every owned
 //!   decoder (hand-written, generated, binrw, deku): one allocation and
 //!   free per entry, ~10-15 ns here, which every one of them pays and no
@@ -166,17 +175,28 @@ fn report(title: &str, (unit, units): (&str, &str), count: usize, rows: &[Row]) 
     let hand = per("hand-written from_le_bytes");
     let view = per("generated view (every field)");
     let owned = per("generated owned decode");
-    let slowest_derive = per("binrw derive").min(per("deku derive"));
-    let target = |ok: bool| if ok { "met" } else { "MISSED" };
-    println!("  view / hand-written          {:6.2}x  (target <= 1.2x: {})", view / hand, target(view <= 1.2 * hand));
-    println!("  owned / hand-written         {:6.2}x  (target <= 1.5x: {})", owned / hand, target(owned <= 1.5 * hand));
-    println!("  binrw / view, deku / view    {:6.2}x, {:.2}x", per("binrw derive") / view, per("deku derive") / view);
-    println!("  binrw / owned, deku / owned  {:6.2}x, {:.2}x", per("binrw derive") / owned, per("deku derive") / owned);
-    println!(
-        "  derives >= 5x slower than view and owned: {}",
-        target(slowest_derive >= 5.0 * view && slowest_derive >= 5.0 * owned)
-    );
-    println!("  owned / memcpy               {:6.2}x", owned / per("memcpy"));
+    let verdict = |label: &str, ratio: f64, ok: bool| {
+        println!("    {label:<34} {ratio:6.2}x  {}", if ok { "met" } else { "MISSED" });
+    };
+    println!("  targets (issue #5):");
+    verdict("view / hand-written <= 1.2x", view / hand, view <= 1.2 * hand);
+    verdict("owned / hand-written <= 1.5x", owned / hand, owned <= 1.5 * hand);
+    for derive in ["binrw derive", "deku derive"] {
+        let lib = &derive[..derive.find(' ').unwrap_or(derive.len())];
+        let d = per(derive);
+        verdict(&format!("{lib} / view >= 5x"), d / view, d >= 5.0 * view);
+        verdict(&format!("{lib} / owned >= 5x"), d / owned, d >= 5.0 * owned);
+    }
+    let flat: Vec<&Row> = rows.iter().filter(|r| r.name.ends_with("derive, flat struct")).collect();
+    if !flat.is_empty() {
+        println!("  the derives' best case, the flat struct (no select; not the targets' struct):");
+        for row in flat {
+            let d = per(row.name);
+            let lib = &row.name[..row.name.find(' ').unwrap_or(row.name.len())];
+            println!("    {:<34} {:6.2}x, {:.2}x", format!("{lib} flat / view, / owned"), d / view, d / owned);
+        }
+    }
+    println!("  owned / memcpy                       {:6.2}x", owned / per("memcpy"));
     let sums: Vec<u64> = rows.iter().filter_map(|r| r.sum).collect();
     let agree = sums.windows(2).all(|w| w[0] == w[1]);
     if !agree {
