@@ -65,7 +65,7 @@ const INODE: usize = 128;
 const INODE_TABLE: usize = 64 << 20;
 const BLOCK: usize = 4096;
 const DIR_TABLE: usize = 16 << 20;
-const RUNS: usize = 7;
+const RUNS: usize = 11;
 
 struct Rng(u64);
 
