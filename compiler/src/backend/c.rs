@@ -117,14 +117,8 @@ pub struct Output {
 /// Translates a program. `sources` (when given) names files in comments.
 pub fn generate(program: &Program, sources: Option<&SourceMap>, options: &Options) -> Result<Output, BackendError> {
     let mut types = Types::new(&options.prefix);
-    for function in program.functions.values() {
-        if let Some((_, param)) = &function.param {
-            types.collect(param)?;
-        }
-        types.collect(&function.result)?;
-        if let Some(body) = &function.body {
-            collect_expr(&mut types, body)?;
-        }
+    for ty in program.functions.values().flat_map(Function::types) {
+        types.collect(ty)?;
     }
     let idents: HashMap<String, String> =
         program.functions.values().map(|f| (f.name.clone(), function_ident(&options.prefix, f))).collect();
@@ -275,17 +269,6 @@ fn string_literal(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-fn collect_expr(types: &mut Types, e: &Expr) -> Result<(), BackendError> {
-    types.collect(&e.ty)?;
-    let mut result = Ok(());
-    e.for_each_child(&mut |child| {
-        if result.is_ok() {
-            result = collect_expr(types, child);
-        }
-    });
-    result
 }
 
 struct Generator<'p> {

@@ -113,11 +113,11 @@ pub fn root(session: &str, theories: &[String]) -> String {
 pub fn generate(program: &Program, module: &str) -> Result<Output, IsabelleError> {
     let mut abstract_types = BTreeMap::new();
     for function in program.functions.values() {
-        for ty in prover::types_of(function) {
+        for ty in function.types() {
             prover::collect_abstract(ty, &mut abstract_types).map_err(IsabelleError::Bug)?;
         }
     }
-    let types = Types::new(program.functions.values().flat_map(prover::types_of), &abstract_types);
+    let types = Types::new(program.functions.values().flat_map(Function::types), &abstract_types);
     let wanted: BTreeSet<String> = program.functions.values().map(instance_name).collect();
     let global_names = prover::names::allocate(&names::RULES, &wanted, &HashSet::new());
     let functions: BTreeMap<String, String> =

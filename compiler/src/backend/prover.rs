@@ -67,21 +67,6 @@ pub fn collect_abstract(ty: &Ty, into: &mut BTreeMap<String, usize>) -> Result<(
     }
 }
 
-/// Every type a function's text can mention: its parameter's, its
-/// result's and every subexpression's.
-pub fn types_of(function: &Function) -> Vec<&Ty> {
-    fn walk<'e>(e: &'e Expr, into: &mut Vec<&'e Ty>) {
-        into.push(&e.ty);
-        e.for_each_child(&mut |child| walk(child, into));
-    }
-    let mut out: Vec<&Ty> = function.param.iter().map(|(_, t)| t).collect();
-    out.push(&function.result);
-    if let Some(body) = &function.body {
-        walk(body, &mut out);
-    }
-    out
-}
-
 /// The global names (prover-side) one function's text can refer to: its
 /// callees and the abstract types in its types. Locals avoid exactly
 /// these, so adding an unrelated global never renames a local.
@@ -92,7 +77,7 @@ pub fn referenced_globals(
 ) -> HashSet<String> {
     let mut out: HashSet<String> = callees(function).iter().filter_map(|c| functions.get(c).cloned()).collect();
     let mut abstract_types = BTreeMap::new();
-    for ty in types_of(function) {
+    for ty in function.types() {
         let _ = collect_abstract(ty, &mut abstract_types);
     }
     out.extend(abstract_types.keys().filter_map(|t| types.get(t).cloned()));

@@ -117,14 +117,8 @@ pub fn generate_with(
 ) -> Result<Output, BackendError> {
     let link = options.link;
     let mut types = Types::default();
-    for function in program.functions.values() {
-        if let Some((_, param)) = &function.param {
-            types.collect(param)?;
-        }
-        types.collect(&function.result)?;
-        if let Some(body) = &function.body {
-            collect_expr(&mut types, body)?;
-        }
+    for ty in program.functions.values().flat_map(Function::types) {
+        types.collect(ty)?;
     }
     let generator = Generator {
         program,
@@ -184,17 +178,6 @@ pub fn entry_function(program: &Program, name: &str, function: &str, arg: &Value
         None => format!("{}()", function_ident(entry)),
     };
     Ok(format!("pub fn {name}() -> String {{\n    cdsl_rt::show(&{call})\n}}\n"))
-}
-
-fn collect_expr(types: &mut Types, e: &Expr) -> Result<(), BackendError> {
-    types.collect(&e.ty)?;
-    let mut result = Ok(());
-    e.for_each_child(&mut |child| {
-        if result.is_ok() {
-            result = collect_expr(types, child);
-        }
-    });
-    result
 }
 
 struct Generator<'p> {

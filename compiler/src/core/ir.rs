@@ -34,6 +34,24 @@ pub struct Function {
     pub span: Span,
 }
 
+impl Function {
+    /// Every type the function's text mentions: its parameter's, its
+    /// result's and each subexpression's, in that order (outer before
+    /// inner), which backends that name types rely on for stable names.
+    pub fn types(&self) -> Vec<&Ty> {
+        fn walk<'e>(e: &'e Expr, into: &mut Vec<&'e Ty>) {
+            into.push(&e.ty);
+            e.for_each_child(&mut |child| walk(child, into));
+        }
+        let mut out: Vec<&Ty> = self.param.iter().map(|(_, t)| t).collect();
+        out.push(&self.result);
+        if let Some(body) = &self.body {
+            walk(body, &mut out);
+        }
+        out
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
