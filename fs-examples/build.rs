@@ -1,4 +1,6 @@
-//! Compiles the ext2 file system's CDSL to Rust (`$OUT_DIR/ext2.rs`), with
+//! Generates the ext2 program's field bindings from its layout
+//! (`ext2/ext2_fields.cdsl`, see [`generate_fields`]); compiles the ext2
+//! file system's CDSL to Rust (`$OUT_DIR/ext2.rs`), with
 //! its abstract types and functions bound to `crate::device`; and to C
 //! (`$OUT_DIR/c/ext2.c`, `ext2.h` and the C runtime), built with the device
 //! and server of `c/` into `$OUT_DIR/ext2-c-server`, the C engine's server,
@@ -8,8 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const PROGRAM: &str = "ext2/ext2.cdsl";
+const LAYOUT: &str = "ext2/ext2.ddsl";
 
 fn main() {
+    if let Err(e) = generate_fields() {
+        eprintln!("error: the field bindings: {e}");
+        std::process::exit(1);
+    }
     if let Err(e) = cdsl_build::Config::new().abstracts("crate::device").compile(PROGRAM) {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -23,6 +30,23 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// `ddsl gen ext2/ext2.ddsl --emit cdsl-fields --access block=Dev,dev_le,dev_set
+/// --access bytes=Buf,le,set -o ext2`: the layout's fields as CDSL
+/// definitions over the device's and the buffers' word access, which
+/// `ext2/geo.cdsl` includes. Written next to the program's sources (and
+/// git-ignored), not to `OUT_DIR`, so that every reader of the program —
+/// the interpreters at mount, `cdsl` on the command line, `make proofs` —
+/// finds it by the include's relative path; rewritten only when the layout
+/// changes it, so cargo does not rerun this script for it.
+fn generate_fields() -> Result<(), String> {
+    use ddsl::gen::cdsl::fields::Interface;
+    println!("cargo:rerun-if-changed={LAYOUT}");
+    let access: Vec<Interface> =
+        ["block=Dev,dev_le,dev_set", "bytes=Buf,le,set"].iter().map(|spec| spec.parse()).collect::<Result<_, _>>()?;
+    ddsl::build::generate_cdsl_fields(Path::new(LAYOUT), Path::new("ext2"), &access).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// Generates the C translation and compiles the server; `None` (with a

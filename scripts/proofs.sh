@@ -14,6 +14,12 @@ out=${PROOFS_OUT:-target/proofs}
 if compgen -G "fs-examples/ext2/*.cdsl" >/dev/null; then dir=fs-examples/ext2; else dir=fs-examples/cdsl; fi
 if [ -f fs-examples/ext2/ext2.ddsl ]; then layout=fs-examples/ext2/ext2.ddsl; else layout=ddsl/ext2.ddsl; fi
 
+# The ext2 program includes its field bindings, generated from the layout
+# and not committed: written here as fs-examples/build.rs writes them.
+if [ "$dir" = fs-examples/ext2 ]; then
+  "$ddsl" gen "$layout" --emit cdsl-fields --access block=Dev,dev_le,dev_set --access bytes=Buf,le,set -o "$dir" >/dev/null
+fi
+
 # The programs: every file of $dir that no other file there includes.
 roots=()
 for file in "$dir"/*.cdsl; do

@@ -91,13 +91,25 @@ fn gen_c_on_the_command_line_writes_header_and_source() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("warning: unsupported: an array of structs or unions"), "{stderr}");
-    assert!(stderr.ends_with("(7 structs)\n"), "{stderr}");
+    assert!(stderr.ends_with("(10 structs)\n"), "{stderr}");
     let header = std::fs::read_to_string(dir.join("ext2.h")).expect("ext2.h");
     // Structs held by value come first, as C needs.
     let names: Vec<String> = structs(&header).into_iter().map(|(n, _)| n).collect();
     assert_eq!(
         names,
-        ["Superblock", "GroupDesc", "DirMap", "BlockMap", "Inode", "DirEntry", "DirBlock"].map(String::from)
+        [
+            "Superblock",
+            "GroupDesc",
+            "DirMap",
+            "BlockMap",
+            "Inode",
+            "DirEntry",
+            "DirBlock",
+            "InodeOsd2",
+            "InodeExtra",
+            "XattrHeader"
+        ]
+        .map(String::from)
     );
     assert!(std::fs::read_to_string(dir.join("ext2.c")).expect("ext2.c").contains("#include \"ext2.h\""));
 }
@@ -275,6 +287,7 @@ fn fix_up(name: &str, b: &mut Vec<u8>) {
             b[20..24].copy_from_slice(&incompat.to_le_bytes());
             b[12] |= 1;
         }
+        "XattrHeader" if b.len() >= 4 => b[0..4].copy_from_slice(&0xEA02_0000u32.to_le_bytes()),
         "Superblock" if b.len() >= 1024 => {
             b[56..58].copy_from_slice(&0xEF53u16.to_le_bytes());
             let log = u32::from(b[24] % 7);

@@ -36,7 +36,18 @@ fn driver() -> Option<&'static Path> {
                 .expect("ext2.ddsl generates");
             assert_eq!(
                 output.structs,
-                ["Superblock", "GroupDesc", "Inode", "BlockMap", "DirMap", "DirBlock", "DirEntry"]
+                [
+                    "Superblock",
+                    "GroupDesc",
+                    "Inode",
+                    "BlockMap",
+                    "DirMap",
+                    "DirBlock",
+                    "DirEntry",
+                    "InodeOsd2",
+                    "InodeExtra",
+                    "XattrHeader"
+                ]
             );
             std::fs::write(dir.join("main.rs"), include_str!("gen_rust/driver.rs")).expect("driver written");
             let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
