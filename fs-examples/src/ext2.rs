@@ -17,7 +17,9 @@ mod interp;
 mod native;
 
 use crate::device::Dev;
+use crate::ops::Handles;
 use crate::ops::{Attr, Caller, DirEntry, Errno, Ino, Kind, Ops, SetAttr, StatFs, Time};
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -119,9 +121,20 @@ pub trait Calls {
     ) -> Result<(u32, u32), String>;
     fn readlink(&mut self, ino: u32) -> Result<(u32, Vec<u8>), String>;
     fn link(&mut self, ino: u32, parent: u32, name: &[u8], now: Now) -> Result<u32, String>;
-    fn unlink(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String>;
+    /// (error, the inode whose last link this was or 0).
+    fn unlink(&mut self, parent: u32, name: &[u8], now: Now) -> Result<(u32, u32), String>;
     fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String>;
-    fn rename(&mut self, parent: u32, name: &[u8], new_parent: u32, new_name: &[u8], now: Now) -> Result<u32, String>;
+    /// (error, the inode replaced whose last link this was or 0).
+    fn rename(
+        &mut self,
+        parent: u32,
+        name: &[u8],
+        new_parent: u32,
+        new_name: &[u8],
+        now: Now,
+    ) -> Result<(u32, u32), String>;
+    /// Frees an inode without links (that `unlink` or `rename` gave).
+    fn evict(&mut self, ino: u32, now: Now) -> Result<u32, String>;
     fn setattr(&mut self, ino: u32, change: Change, now: Now) -> Result<u32, String>;
     fn statfs(&mut self) -> Result<(u32, Totals), String>;
     /// Everything written so far reaches the image and the disk.
@@ -204,6 +217,11 @@ pub struct Ext2<C> {
     calls: C,
     read_only: bool,
     block_size: u32,
+    handles: Handles,
+    /// Inodes whose last link went while they were open: freed (by
+    /// `ext2_evict`) at their last release, or at unmount. In order, so
+    /// that every engine frees them alike.
+    orphans: BTreeSet<Ino>,
 }
 
 fn check(code: u32) -> Result<(), Errno> {
@@ -248,7 +266,8 @@ impl<C: Calls + Send + 'static> Ext2<C> {
             ));
         }
         let (_, totals) = calls.statfs().map_err(|e| format!("`{}`: {e}", image.display()))?;
-        Ok(Box::new(Ext2 { calls, read_only, block_size: totals.bs }))
+        let (handles, orphans) = (Handles::default(), BTreeSet::new());
+        Ok(Box::new(Ext2 { calls, read_only, block_size: totals.bs, handles, orphans }))
     }
 }
 
@@ -258,6 +277,19 @@ impl<C: Calls> Ext2<C> {
             Err(Errno::EROFS)
         } else {
             Ok(())
+        }
+    }
+
+    /// Frees `ino` (0: nothing), whose last link is gone, or, while it is
+    /// open, leaves it to its last release.
+    fn orphaned(&mut self, ino: Ino, now: Now) -> Result<(), Errno> {
+        match ino {
+            0 => Ok(()),
+            ino if self.handles.is_open(ino) => {
+                self.orphans.insert(ino);
+                Ok(())
+            }
+            ino => check(self.calls.evict(ino, now).map_err(io)?),
         }
     }
 
@@ -375,7 +407,9 @@ impl<C: Calls> Ops for Ext2<C> {
 
     fn unlink(&mut self, parent: Ino, name: &[u8], caller: Caller) -> Result<(), Errno> {
         self.writable()?;
-        check(self.calls.unlink(parent, name, now(&caller)).map_err(io)?)
+        let (err, orphan) = self.calls.unlink(parent, name, now(&caller)).map_err(io)?;
+        self.orphaned(orphan, now(&caller))?;
+        check(err)
     }
 
     fn rmdir(&mut self, parent: Ino, name: &[u8], caller: Caller) -> Result<(), Errno> {
@@ -392,7 +426,9 @@ impl<C: Calls> Ops for Ext2<C> {
         caller: Caller,
     ) -> Result<(), Errno> {
         self.writable()?;
-        check(self.calls.rename(parent, name, new_parent, new_name, now(&caller)).map_err(io)?)
+        let (err, orphan) = self.calls.rename(parent, name, new_parent, new_name, now(&caller)).map_err(io)?;
+        self.orphaned(orphan, now(&caller))?;
+        check(err)
     }
 
     fn link(&mut self, ino: Ino, new_parent: Ino, new_name: &[u8], caller: Caller) -> Result<Attr, Errno> {
@@ -426,6 +462,22 @@ impl<C: Calls> Ops for Ext2<C> {
         Ok(written)
     }
 
+    fn open(&mut self, ino: Ino) -> Result<Attr, Errno> {
+        let attr = self.getattr(ino)?;
+        if attr.kind == Kind::Dir {
+            return Err(Errno::EISDIR);
+        }
+        self.handles.open(ino);
+        Ok(attr)
+    }
+
+    fn release(&mut self, ino: Ino, caller: Caller) -> Result<(), Errno> {
+        if self.handles.release(ino) && self.orphans.remove(&ino) {
+            check(self.calls.evict(ino, now(&caller)).map_err(io)?)?;
+        }
+        Ok(())
+    }
+
     fn statfs(&mut self) -> Result<StatFs, Errno> {
         let (err, t) = self.calls.statfs().map_err(io)?;
         check(err)?;
@@ -446,5 +498,15 @@ impl<C: Calls> Ops for Ext2<C> {
 
     fn flush(&mut self) -> Result<(), Errno> {
         self.calls.flush().map_err(io)
+    }
+
+    fn unmount(&mut self, caller: Caller) -> Result<(), Errno> {
+        self.handles = Handles::default();
+        // Every orphan is tried, the first failure reported.
+        let freed = std::mem::take(&mut self.orphans)
+            .into_iter()
+            .map(|ino| check(self.calls.evict(ino, now(&caller)).map_err(io)?))
+            .fold(Ok(()), Result::and);
+        freed.and(self.sync())
     }
 }

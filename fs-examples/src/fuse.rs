@@ -6,10 +6,12 @@
 //! [`Time`]s), call one [`Ops`] method under a mutex and convert its
 //! `Result` into a reply. Things [`Ops`] leaves to the glue:
 //!
-//! - `create` is `mknod` then an open; open/release/opendir/releasedir keep
-//!   no state (file handles are all 0). The one thing the glue remembers
-//!   is a generation number per inode made through the mount, because
-//!   ext2 reuses inode numbers at once.
+//! - `create` is `mknod` then [`Ops::open`]; `open` and `release` are
+//!   [`Ops::open`] and [`Ops::release`], which keep a file unlinked while
+//!   open alive until its last release. File handles are all 0 (the file
+//!   system counts handles per inode); opendir/releasedir keep no state.
+//!   The one thing the glue remembers is a generation number per inode
+//!   made through the mount, because ext2 reuses inode numbers.
 //! - `fsync` and `fsyncdir` call [`Ops::sync`], so data is durable in the
 //!   image when `fsync` or `fdatasync` return; `flush` (every `close`)
 //!   calls [`Ops::flush`], which puts it in the image file (by default
@@ -23,7 +25,8 @@
 //!
 //! [`serve`] mounts (`allow_other,default_permissions`, fsname `cdslfs`),
 //! runs the session until unmounted (`fusermount3 -u`, `umount`, SIGINT,
-//! SIGTERM or SIGHUP), then calls [`Ops::sync`] and reports its result.
+//! SIGTERM or SIGHUP), then calls [`Ops::unmount`] (which frees files still
+//! waiting for a release, and syncs) and reports its result.
 use crate::ops::{Attr, Caller, DirEntry, Errno, Ino, Kind, Ops, SetAttr, Time, ROOT};
 use fuser::{
     Config, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags, KernelConfig,
@@ -409,12 +412,14 @@ impl Filesystem for Adapter {
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
         let writing = flags.0 & libc::O_ACCMODE != libc::O_RDONLY;
-        let result = from_fuse(ino).and_then(|i| self.call(|fs| fs.getattr(i))).and_then(|_| match writing {
+        // Refused before the handle is counted: the kernel releases only
+        // what opened.
+        let result = match writing {
             true => self.writable(),
             false => Ok(()),
-        });
-        match result {
-            Ok(()) => reply.opened(FileHandle(0), FopenFlags::empty()),
+        };
+        match result.and_then(|()| from_fuse(ino)).and_then(|i| self.call(|fs| fs.open(i))) {
+            Ok(_) => reply.opened(FileHandle(0), FopenFlags::empty()),
             Err(e) => reply.error(e.into()),
         }
     }
@@ -462,15 +467,15 @@ impl Filesystem for Adapter {
 
     fn release(
         &self,
-        _req: &Request,
-        _ino: INodeNo,
+        req: &Request,
+        ino: INodeNo,
         _fh: FileHandle,
         _flags: OpenFlags,
         _lock_owner: Option<LockOwner>,
         _flush: bool,
         reply: ReplyEmpty,
     ) {
-        reply.ok();
+        empty(reply, from_fuse(ino).and_then(|i| self.call(|fs| fs.release(i, caller(req)))));
     }
 
     fn fsync(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _datasync: bool, reply: ReplyEmpty) {
@@ -525,10 +530,11 @@ impl Filesystem for Adapter {
         reply: ReplyCreate,
     ) {
         let mode = if Kind::of_mode(mode).is_none() { mode | Kind::File.mode_bits() } else { mode };
-        let result = self
-            .writable()
-            .and_then(|()| from_fuse(parent))
-            .and_then(|p| self.call(|fs| fs.mknod(p, name.as_bytes(), masked(mode, umask), 0, caller(req))));
+        let result = self.writable().and_then(|()| from_fuse(parent)).and_then(|p| {
+            self.call(|fs| {
+                fs.mknod(p, name.as_bytes(), masked(mode, umask), 0, caller(req)).and_then(|a| fs.open(a.ino))
+            })
+        });
         match result {
             Ok(attr) => {
                 let generation = self.generation(attr.ino, true);
@@ -621,7 +627,8 @@ pub fn serve(
     let served = session.run().map_err(|e| format!("the FUSE session ended with an error: {e}"));
     let synced = {
         let mut fs = ops.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fs.sync())).unwrap_or(Err(Errno::EIO))
+        let caller = Caller { uid: 0, gid: 0, now: SystemTime::now().into() };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fs.unmount(caller))).unwrap_or(Err(Errno::EIO))
     }
     .map_err(|e| format!("syncing the image at unmount failed: {e}"));
     served.and(synced)

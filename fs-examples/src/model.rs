@@ -31,12 +31,16 @@
 //!   `mtime = ctime = now`; a changed inode `ctime = now`; a write or a size
 //!   change `mtime = ctime = now` (explicit times in the same `setattr` win).
 //!   Reads change nothing (the model keeps no atime).
+//! - Open files: a file whose last link goes while a handle is open keeps
+//!   its inode number, data and space, reachable by number (with no links)
+//!   until its last release, or the unmount; it cannot be linked again
+//!   (`ENOENT`).
 //!
 //! What the kernel checks before calling (permissions, with
 //! `default_permissions`; setuid/setgid clearing) is not checked here.
 #![forbid(unsafe_code)]
 
-use crate::ops::{Attr, Caller, DirEntry, Errno, Ino, Kind, Ops, SetAttr, StatFs, Time, ROOT};
+use crate::ops::{Attr, Caller, DirEntry, Errno, Handles, Ino, Kind, Ops, SetAttr, StatFs, Time, ROOT};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[cfg(test)]
@@ -259,6 +263,7 @@ pub struct Model {
     block_size: u32,
     capacity: Capacity,
     inodes: BTreeMap<Ino, Inode>,
+    handles: Handles,
 }
 
 impl Model {
@@ -291,7 +296,7 @@ impl Model {
         }
         let mut root = Dir::new(block_size, ROOT, ROOT);
         root.add(block_size, b"lost+found", LOST_FOUND, Kind::Dir);
-        let mut model = Model { block_size, capacity, inodes: BTreeMap::new() };
+        let mut model = Model { block_size, capacity, inodes: BTreeMap::new(), handles: Handles::default() };
         for (ino, inode) in [(ROOT, dir(0o755, 3, root)), (LOST_FOUND, dir(0o700, 2, lost_found))] {
             let used = model.usage(&inode.data);
             model.inodes.insert(ino, Inode { used, ..inode });
@@ -433,16 +438,22 @@ impl Model {
         self.getattr(ino)
     }
 
-    /// Drops one link; frees the inode at none.
+    /// Drops one link; frees the inode at none, unless it is open.
     fn drop_link(&mut self, ino: Ino, now: Time) {
         let Some(inode) = self.inodes.get_mut(&ino) else { return };
         inode.nlink = inode.nlink.saturating_sub(if inode.kind == Kind::Dir { 2 } else { 1 });
         inode.ctime = now;
-        if inode.nlink == 0 {
-            let used = inode.used;
-            self.inodes.remove(&ino);
-            self.capacity.free_blocks += used;
+        if !self.handles.is_open(ino) {
+            self.free_if_unlinked(ino);
+        }
+    }
+
+    /// Frees `ino` and its space if it has no links left.
+    fn free_if_unlinked(&mut self, ino: Ino) {
+        if let Some(inode) = self.inodes.get(&ino).filter(|i| i.nlink == 0) {
+            self.capacity.free_blocks += inode.used;
             self.capacity.free_inodes += 1;
+            self.inodes.remove(&ino);
         }
     }
 
@@ -730,6 +741,9 @@ impl Ops for Model {
             return Err(Errno::EPERM);
         }
         let (kind, nlink) = (inode.kind, inode.nlink);
+        if nlink == 0 {
+            return Err(Errno::ENOENT);
+        }
         self.check_new_entry(new_parent, new_name, 0)?;
         if nlink >= LINK_MAX {
             return Err(Errno::EMLINK);
@@ -831,7 +845,32 @@ impl Ops for Model {
         })
     }
 
+    fn open(&mut self, ino: Ino) -> Result<Attr, Errno> {
+        let attr = self.getattr(ino)?;
+        if attr.kind == Kind::Dir {
+            return Err(Errno::EISDIR);
+        }
+        self.handles.open(ino);
+        Ok(attr)
+    }
+
+    fn release(&mut self, ino: Ino, _caller: Caller) -> Result<(), Errno> {
+        if self.handles.release(ino) {
+            self.free_if_unlinked(ino);
+        }
+        Ok(())
+    }
+
     fn sync(&mut self) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    fn unmount(&mut self, _caller: Caller) -> Result<(), Errno> {
+        self.handles = Handles::default();
+        let orphans: Vec<Ino> = self.inodes.iter().filter(|(_, i)| i.nlink == 0).map(|(&ino, _)| ino).collect();
+        for ino in orphans {
+            self.free_if_unlinked(ino);
+        }
         Ok(())
     }
 }

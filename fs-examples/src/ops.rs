@@ -158,7 +158,43 @@ pub struct Caller {
     pub now: Time,
 }
 
+/// The open file handles on each inode, which an implementation of [`Ops`]
+/// keeps to free an inode unlinked while open only when its last handle
+/// is released.
+#[derive(Clone, Debug, Default)]
+pub struct Handles(std::collections::HashMap<Ino, u32>);
+
+impl Handles {
+    pub fn open(&mut self, ino: Ino) {
+        *self.0.entry(ino).or_default() += 1;
+    }
+
+    /// Releases one handle on `ino`; `true` if it was the last. A release
+    /// without an open (which the kernel never sends) changes nothing.
+    pub fn release(&mut self, ino: Ino) -> bool {
+        match self.0.get_mut(&ino) {
+            Some(1) => {
+                self.0.remove(&ino);
+                true
+            }
+            Some(n) => {
+                *n -= 1;
+                false
+            }
+            None => false,
+        }
+    }
+
+    pub fn is_open(&self, ino: Ino) -> bool {
+        self.0.contains_key(&ino)
+    }
+}
+
 /// The operations of a file system.
+///
+/// A file unlinked (or renamed over) while open keeps its data, readable and
+/// writable by inode number, until its last handle is released ([`Ops::open`],
+/// [`Ops::release`]); only then are it and its blocks freed (POSIX).
 pub trait Ops {
     fn lookup(&mut self, parent: Ino, name: &[u8]) -> Result<Attr, Errno>;
     fn getattr(&mut self, ino: Ino) -> Result<Attr, Errno>;
@@ -191,6 +227,14 @@ pub trait Ops {
     fn read(&mut self, ino: Ino, offset: u64, size: u32) -> Result<Vec<u8>, Errno>;
     /// Writes all of `data` at `offset` (extending the file), or fails.
     fn write(&mut self, ino: Ino, offset: u64, data: &[u8], caller: Caller) -> Result<u32, Errno>;
+    /// A handle on the file `ino` is opened (FUSE `open`, `create`); gives
+    /// its attributes. The inode outlives its links until the handle's
+    /// release. Directories are not opened this way (`EISDIR`): the kernel
+    /// lists them through `opendir`, and `rmdir` frees them at once.
+    fn open(&mut self, ino: Ino) -> Result<Attr, Errno>;
+    /// A handle from [`Ops::open`] is closed: the last one on an inode
+    /// without links frees it.
+    fn release(&mut self, ino: Ino, caller: Caller) -> Result<(), Errno>;
     fn statfs(&mut self) -> Result<StatFs, Errno>;
     /// Makes everything written so far durable in the image.
     fn sync(&mut self) -> Result<(), Errno>;
@@ -202,4 +246,8 @@ pub trait Ops {
     fn flush(&mut self) -> Result<(), Errno> {
         self.sync()
     }
+    /// The mount ends: inodes unlinked while open whose handles were never
+    /// released are freed (the handles are gone with the mount), then
+    /// everything is made durable, as by `sync`.
+    fn unmount(&mut self, caller: Caller) -> Result<(), Errno>;
 }

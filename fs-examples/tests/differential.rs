@@ -5,6 +5,11 @@
 //! run the first few of them too (shortened); every engine's final image
 //! must be byte-identical to the native engine's. `CDSL_FS_TRACES` sets the number of traces
 //! (default 48; `make soak` runs more).
+//!
+//! Traces open and close files too: a file unlinked (or renamed over)
+//! while open must stay readable and writable until its last close; the
+//! handles still open at the end are dropped by the unmount, which must
+//! free those files on both sides.
 
 use fs_examples::ext2::{self, Engine};
 use fs_examples::model::{Model, LOST_FOUND};
@@ -32,6 +37,10 @@ enum Op {
     Readlink(usize),
     Readdir(usize),
     Getattr(usize),
+    /// Opens a handle on a known inode.
+    Open(usize),
+    /// Closes one of the open handles (if any).
+    Close(usize),
 }
 
 /// Few names, so that operations collide: the point is the errors.
@@ -63,6 +72,8 @@ fn op() -> impl Strategy<Value = Op> {
         i().prop_map(Op::Readlink),
         i().prop_map(Op::Readdir),
         i().prop_map(Op::Getattr),
+        i().prop_map(Op::Open),
+        i().prop_map(Op::Close),
     ]
 }
 
@@ -77,8 +88,14 @@ enum Answer {
     Err(Errno),
 }
 
-fn run(fs: &mut dyn Ops, known: &[Ino], op: &Op, step: u32) -> Answer {
-    let caller = Caller { uid: 0, gid: 0, now: Time { secs: 1_700_000_000 + i64::from(step), nsecs: step * 1000 } };
+/// The caller of step `step`.
+fn caller(step: u32) -> Caller {
+    Caller { uid: 0, gid: 0, now: Time { secs: 1_700_000_000 + i64::from(step), nsecs: step * 1000 } }
+}
+
+/// Runs one operation; `open` holds the inodes of the handles open.
+fn run(fs: &mut dyn Ops, known: &[Ino], open: &[Ino], op: &Op, step: u32) -> Answer {
+    let caller = caller(step);
     let ino = |i: usize| known[i % known.len()];
     let answer = |r: Result<Answer, Errno>| r.unwrap_or_else(Answer::Err);
     answer(match *op {
@@ -102,7 +119,21 @@ fn run(fs: &mut dyn Ops, known: &[Ino], op: &Op, step: u32) -> Answer {
             .readdir(ino(d), 0, 1000)
             .map(|es| Answer::Entries(es.into_iter().map(|e| (e.ino, e.name, e.next)).collect())),
         Op::Getattr(f) => fs.getattr(ino(f)).map(Answer::Attr),
+        Op::Open(f) => fs.open(ino(f)).map(Answer::Attr),
+        Op::Close(_) if open.is_empty() => Ok(Answer::Done),
+        Op::Close(h) => fs.release(open[h % open.len()], caller).map(|()| Answer::Done),
     })
+}
+
+/// The handles open after `op` answered `answer`.
+fn track_handles(open: &mut Vec<Ino>, known: &[Ino], op: &Op, answer: &Answer) {
+    match (op, answer) {
+        (Op::Open(f), Answer::Attr(_)) => open.push(known[f % known.len()]),
+        (Op::Close(h), Answer::Done) if !open.is_empty() => {
+            open.remove(h % open.len());
+        }
+        _ => {}
+    }
 }
 
 fn fresh_image(case: u64) -> PathBuf {
@@ -173,17 +204,25 @@ fn run_trace(image: &Path, engine: Engine, trace: &[Op]) -> Result<Vec<u8>, Test
     for ino in [ROOT, LOST_FOUND] {
         prop_assert_eq!(ext2.setattr(ino, &stamp, start), model.setattr(ino, &stamp, start));
     }
+    let mut open = Vec::new();
     for (step, op) in trace.iter().enumerate() {
-        let expected = run(&mut model, &known, op, step as u32);
-        let got = run(ext2.as_mut(), &known, op, step as u32);
+        let expected = run(&mut model, &known, &open, op, step as u32);
+        let got = run(ext2.as_mut(), &known, &open, op, step as u32);
         prop_assert_eq!(&got, &expected, "{:?} engine, step {} of {:?}", engine, step, trace);
+        track_handles(&mut open, &known, op, &expected);
         if let Answer::Attr(attr) = &expected {
             if !known.contains(&attr.ino) {
                 known.push(attr.ino);
             }
         }
     }
-    ext2.sync().expect("sync");
+    // The unmount frees what is still open and unlinked, on both sides.
+    let end = caller(trace.len() as u32);
+    prop_assert_eq!(ext2.unmount(end), model.unmount(end));
+    for &ino in &known {
+        let (got, expected) = (ext2.getattr(ino), model.getattr(ino));
+        prop_assert_eq!(got, expected, "{:?} engine, inode {} after the unmount of {:?}", engine, ino, trace);
+    }
     drop(ext2);
     let out = Command::new("e2fsck").arg("-fn").arg(image).output().expect("e2fsck runs");
     prop_assert!(out.status.success(), "e2fsck after {:?}:\n{}", trace, String::from_utf8_lossy(&out.stdout));

@@ -3,6 +3,7 @@
 //! Needs e2fsprogs (installed by `scripts/deps.sh`).
 
 use fs_examples::ext2::{self, Engine};
+use fs_examples::model::Model;
 use fs_examples::ops::{Caller, Errno, Ops, SetAttr, Time, ROOT};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -205,4 +206,53 @@ fn deleting_a_file_releases_its_extended_attribute_block() {
     fs.unlink(ROOT, b"tagged", CALLER).unwrap();
     fs.sync().unwrap();
     fsck_clean(&image);
+}
+
+/// A file unlinked or renamed over while open: readable, writable and
+/// truncatable by number with no links, its number and space kept, freed
+/// at its last release; one still open at the unmount is freed by it.
+/// Gives the blocks its last release freed.
+fn open_unlinked(fs: &mut dyn Ops) -> u64 {
+    let data = pattern(5, 20_000);
+    let f = fs.mknod(ROOT, b"f", 0o100644, 0, CALLER).unwrap().ino;
+    fs.write(f, 0, &data, CALLER).unwrap();
+    fs.open(f).unwrap();
+    fs.open(f).unwrap();
+    fs.unlink(ROOT, b"f", CALLER).unwrap();
+    assert_eq!(fs.getattr(f).unwrap().nlink, 0);
+    assert_eq!(fs.read(f, 0, 20_000).unwrap(), data);
+    assert_eq!(fs.write(f, 100, b"more", CALLER), Ok(4));
+    fs.setattr(f, &SetAttr { size: Some(15_000), ..SetAttr::default() }, CALLER).unwrap();
+    assert_eq!(fs.link(f, ROOT, b"again", CALLER).unwrap_err(), Errno::ENOENT);
+    let next = fs.mknod(ROOT, b"next", 0o100644, 0, CALLER).unwrap().ino;
+    assert_ne!(next, f, "an open file's number is not reused");
+    fs.release(f, CALLER).unwrap();
+    assert_eq!(fs.read(f, 100, 4).unwrap(), b"more", "one handle is still open");
+    let orphaned = fs.statfs().unwrap().bfree;
+    fs.release(f, CALLER).unwrap();
+    assert_eq!(fs.getattr(f).unwrap_err(), Errno::ENOENT, "freed at the last release");
+    let released = fs.statfs().unwrap().bfree;
+    // Renamed over while open, and still open at the unmount.
+    fs.write(next, 0, &data, CALLER).unwrap();
+    fs.open(next).unwrap();
+    fs.mknod(ROOT, b"other", 0o100644, 0, CALLER).unwrap();
+    fs.rename(ROOT, b"other", ROOT, b"next", CALLER).unwrap();
+    assert_eq!(fs.read(next, 0, 10).unwrap(), data[..10]);
+    fs.unmount(CALLER).unwrap();
+    assert_eq!(fs.getattr(next).unwrap_err(), Errno::ENOENT, "freed by the unmount");
+    released - orphaned
+}
+
+#[test]
+fn open_unlinked_files_live_until_their_last_release() {
+    let freed = open_unlinked(&mut Model::new(1024));
+    assert!(freed > 0, "the model freed nothing");
+    for engine in [Engine::Native, Engine::C] {
+        let dir = scratch(&format!("orphan-{engine:?}"));
+        let image = mkfs(&dir, 1024, 4096, None, 256);
+        let mut fs = ext2::open(&image, engine, false).expect("opens");
+        assert_eq!(open_unlinked(fs.as_mut()), freed, "{engine:?} frees what the model frees");
+        drop(fs);
+        fsck_clean(&image);
+    }
 }

@@ -285,16 +285,27 @@ impl Calls for CEngine {
         self.err_only(Request::new(10).word(ino).word(parent).bytes(name).now(now))
     }
 
-    fn unlink(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String> {
-        self.err_only(Request::new(11).word(parent).bytes(name).now(now))
+    fn unlink(&mut self, parent: u32, name: &[u8], now: Now) -> Result<(u32, u32), String> {
+        self.err_word(Request::new(11).word(parent).bytes(name).now(now))
     }
 
     fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String> {
         self.err_only(Request::new(12).word(parent).bytes(name).now(now))
     }
 
-    fn rename(&mut self, parent: u32, name: &[u8], new_parent: u32, new_name: &[u8], now: Now) -> Result<u32, String> {
-        self.err_only(Request::new(13).word(parent).bytes(name).word(new_parent).bytes(new_name).now(now))
+    fn rename(
+        &mut self,
+        parent: u32,
+        name: &[u8],
+        new_parent: u32,
+        new_name: &[u8],
+        now: Now,
+    ) -> Result<(u32, u32), String> {
+        self.err_word(Request::new(13).word(parent).bytes(name).word(new_parent).bytes(new_name).now(now))
+    }
+
+    fn evict(&mut self, ino: u32, now: Now) -> Result<u32, String> {
+        self.err_only(Request::new(18).word(ino).now(now))
     }
 
     fn setattr(&mut self, ino: u32, c: Change, now: Now) -> Result<u32, String> {
@@ -391,8 +402,15 @@ mod tests {
         let (err, packed, used, _, _) = c.readdir(d, 0).expect("readdir");
         assert!(err == 0 && used > 0 && packed.len() >= used as usize, "readdir: {err} {used}");
         assert_eq!(c.link(f, 2, b"g", now), Ok(0));
-        assert_eq!(c.rename(d, b"f", 2, b"h", now), Ok(0));
-        assert_eq!(c.unlink(2, b"g", now), Ok(0));
+        assert_eq!(c.rename(d, b"f", 2, b"h", now), Ok((0, 0)));
+        assert_eq!(c.unlink(2, b"g", now), Ok((0, 0)), "a link remains");
+        // An orphan: unlinked, still readable, then freed.
+        let (err, o) = c.mknod(2, b"o", 0o100644, 0, 0, 0, now).expect("mknod");
+        assert_eq!((err, c.write(o, 0, b"kept", now)), (0, Ok((0, 4))));
+        assert_eq!(c.unlink(2, b"o", now), Ok((0, o)), "its last link");
+        assert_eq!(c.read(o, 0, 10), Ok((0, b"kept".to_vec())));
+        assert_eq!(c.evict(o, now), Ok(0));
+        assert_eq!(c.getattr(o).map(|(err, _)| err), Ok(2), "ENOENT once freed");
         assert_eq!(c.lookup(2, b"g"), Ok((2, 0)));
         assert_eq!(c.rmdir(2, b"d", now), Ok(39), "ENOTEMPTY");
         let change = Change { mask: 8 | 1, mode: 0o600, size: 200 * 1024, ..Change::default() };
@@ -460,8 +478,9 @@ mod tests {
     #[test]
     fn an_io_error_is_reported_and_the_server_stays_usable() {
         let mut engine =
-            fake(r"printf '\000\001\003\000\000\000bad\000\000\000\000\000'; cat >/dev/null").expect("greets");
+            fake(r"printf '\000\001\003\000\000\000bad\000\000\000\000\000\000\000\000\000'; cat >/dev/null")
+                .expect("greets");
         assert_eq!(engine.unlink(2, b"x", (0, 0)), Err("I/O error: bad".to_owned()));
-        assert_eq!(engine.unlink(2, b"x", (0, 0)), Ok(0));
+        assert_eq!(engine.unlink(2, b"x", (0, 0)), Ok((0, 0)));
     }
 }

@@ -476,17 +476,28 @@ impl Calls for Interp {
         self.err_only("ext2_link", vec![Arg::Word(ino), Arg::Word(parent), owned(name), Arg::Now(now)])
     }
 
-    fn unlink(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String> {
-        self.err_only("ext2_unlink", vec![Arg::Word(parent), owned(name), Arg::Now(now)])
+    fn unlink(&mut self, parent: u32, name: &[u8], now: Now) -> Result<(u32, u32), String> {
+        self.err_word("ext2_unlink", vec![Arg::Word(parent), owned(name), Arg::Now(now)])
     }
 
     fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String> {
         self.err_only("ext2_rmdir", vec![Arg::Word(parent), owned(name), Arg::Now(now)])
     }
 
-    fn rename(&mut self, parent: u32, name: &[u8], new_parent: u32, new_name: &[u8], now: Now) -> Result<u32, String> {
+    fn rename(
+        &mut self,
+        parent: u32,
+        name: &[u8],
+        new_parent: u32,
+        new_name: &[u8],
+        now: Now,
+    ) -> Result<(u32, u32), String> {
         let args = vec![Arg::Word(parent), owned(name), Arg::Word(new_parent), owned(new_name), Arg::Now(now)];
-        self.err_only("ext2_rename", args)
+        self.err_word("ext2_rename", args)
+    }
+
+    fn evict(&mut self, ino: u32, now: Now) -> Result<u32, String> {
+        self.err_only("ext2_evict", vec![Arg::Word(ino), Arg::Now(now)])
     }
 
     fn setattr(&mut self, ino: u32, change: Change, now: Now) -> Result<u32, String> {
@@ -637,7 +648,7 @@ impl Calls for Remote {
         let name = name.to_vec();
         self.run(move |i| i.link(ino, parent, &name, now))
     }
-    fn unlink(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String> {
+    fn unlink(&mut self, parent: u32, name: &[u8], now: Now) -> Result<(u32, u32), String> {
         let name = name.to_vec();
         self.run(move |i| i.unlink(parent, &name, now))
     }
@@ -645,9 +656,19 @@ impl Calls for Remote {
         let name = name.to_vec();
         self.run(move |i| i.rmdir(parent, &name, now))
     }
-    fn rename(&mut self, parent: u32, name: &[u8], new_parent: u32, new_name: &[u8], now: Now) -> Result<u32, String> {
+    fn rename(
+        &mut self,
+        parent: u32,
+        name: &[u8],
+        new_parent: u32,
+        new_name: &[u8],
+        now: Now,
+    ) -> Result<(u32, u32), String> {
         let (name, new_name) = (name.to_vec(), new_name.to_vec());
         self.run(move |i| i.rename(parent, &name, new_parent, &new_name, now))
+    }
+    fn evict(&mut self, ino: u32, now: Now) -> Result<u32, String> {
+        self.run(move |i| i.evict(ino, now))
     }
     fn setattr(&mut self, ino: u32, change: Change, now: Now) -> Result<u32, String> {
         self.run(move |i| i.setattr(ino, change, now))

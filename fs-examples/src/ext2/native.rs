@@ -144,16 +144,33 @@ impl Calls for Native {
         self.call(|dev| g::ext2_link((dev, ino, parent, name, g::now_of(at))))
     }
 
-    fn unlink(&mut self, parent: u32, name: &[u8], at: Now) -> Result<u32, String> {
-        self.call(|dev| g::ext2_unlink((dev, parent, name, g::now_of(at))))
+    fn unlink(&mut self, parent: u32, name: &[u8], at: Now) -> Result<(u32, u32), String> {
+        self.call(|dev| {
+            let (dev, err, orphan) = g::ext2_unlink((dev, parent, name, g::now_of(at)));
+            (dev, (err, orphan))
+        })
     }
 
     fn rmdir(&mut self, parent: u32, name: &[u8], at: Now) -> Result<u32, String> {
         self.call(|dev| g::ext2_rmdir((dev, parent, name, g::now_of(at))))
     }
 
-    fn rename(&mut self, parent: u32, name: &[u8], new_parent: u32, new_name: &[u8], at: Now) -> Result<u32, String> {
-        self.call(|dev| g::ext2_rename((dev, parent, name, new_parent, new_name, g::now_of(at))))
+    fn rename(
+        &mut self,
+        parent: u32,
+        name: &[u8],
+        new_parent: u32,
+        new_name: &[u8],
+        at: Now,
+    ) -> Result<(u32, u32), String> {
+        self.call(|dev| {
+            let (dev, err, orphan) = g::ext2_rename((dev, parent, name, new_parent, new_name, g::now_of(at)));
+            (dev, (err, orphan))
+        })
+    }
+
+    fn evict(&mut self, ino: u32, at: Now) -> Result<u32, String> {
+        self.call(|dev| g::ext2_evict((dev, ino, g::now_of(at))))
     }
 
     fn setattr(&mut self, ino: u32, c: Change, at: Now) -> Result<u32, String> {
