@@ -36,45 +36,45 @@ pub fn cases(table: &[u8]) -> (Vec<Case<'_>>, usize) {
     let count = each_entry(table, |b| hand::dir_entry(b).map(|e| (1, usize::from(e.rec_len)))) as usize;
     let mut copy = vec![0u8; table.len()];
     let cases = vec![
-        Case::new("memcpy", move || {
-            copy.copy_from_slice(black_box(table));
+        Case::new("memcpy", move |r| {
+            copy[r.clone()].copy_from_slice(black_box(&table[r]));
             black_box(&copy);
             None
         }),
-        Case::new("hand-written from_le_bytes", move || {
-            Some(each_entry(table, |b| {
+        Case::new("hand-written from_le_bytes", move |r| {
+            Some(each_entry(&table[r], |b| {
                 let e = hand::dir_entry(b)?;
                 let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
                 black_box(e);
                 Some(out)
             }))
         }),
-        Case::new("generated view (every field)", move || {
-            Some(each_entry(table, |b| {
+        Case::new("generated view (every field)", move |r| {
+            Some(each_entry(&table[r], |b| {
                 let v = DirEntryView::new(b).ok()?;
                 let name = v.name().ok()?;
                 black_box((v.file_type(), name));
                 Some((key(v.inode(), v.rec_len(), name.len()), usize::from(v.rec_len())))
             }))
         }),
-        Case::new("generated owned decode", move || {
-            Some(each_entry(table, |b| {
+        Case::new("generated owned decode", move |r| {
+            Some(each_entry(&table[r], |b| {
                 let e = DirEntry::decode(b).ok()?;
                 let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
                 black_box(e);
                 Some(out)
             }))
         }),
-        Case::new("binrw derive", move || {
-            Some(each_entry(table, |b| {
+        Case::new("binrw derive", move |r| {
+            Some(each_entry(&table[r], |b| {
                 let e = derives::BinrwDirEntry::read(&mut Cursor::new(b)).ok()?;
                 let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
                 black_box(e);
                 Some(out)
             }))
         }),
-        Case::new("deku derive", move || {
-            Some(each_entry(table, |b| {
+        Case::new("deku derive", move |r| {
+            Some(each_entry(&table[r], |b| {
                 let (_, e) = derives::DekuDirEntry::from_bytes((b, 0)).ok()?;
                 let out = (key(e.inode, e.rec_len, e.name.len()), usize::from(e.rec_len));
                 black_box(e);

@@ -31,48 +31,48 @@ fn each_inode<T>(table: &[u8], read: impl Fn(&[u8]) -> Option<T>, key_of: impl F
 pub fn cases(table: &[u8]) -> Vec<Case<'_>> {
     let mut copy = vec![0u8; table.len()];
     vec![
-        Case::new("memcpy", move || {
-            copy.copy_from_slice(black_box(table));
+        Case::new("memcpy", move |r| {
+            copy[r.clone()].copy_from_slice(black_box(&table[r]));
             black_box(&copy);
             None
         }),
-        Case::new("hand-written from_le_bytes", move || {
-            each_inode(table, hand::inode, |i| key(i.i_mode, i.i_size, i.i_links_count))
+        Case::new("hand-written from_le_bytes", move |r| {
+            each_inode(&table[r], hand::inode, |i| key(i.i_mode, i.i_size, i.i_links_count))
         }),
-        Case::new("hand-written, flat struct", move || {
-            each_inode(table, hand::flat_inode, |i| key(i.i_mode, i.i_size, i.i_links_count))
+        Case::new("hand-written, flat struct", move |r| {
+            each_inode(&table[r], hand::flat_inode, |i| key(i.i_mode, i.i_size, i.i_links_count))
         }),
-        Case::new("generated view (every field)", move || view(table)),
-        Case::new("generated owned decode", move || {
-            each_inode(table, |b| Inode::decode(b).ok(), |i| key(i.i_mode, i.i_size, i.i_links_count))
+        Case::new("generated view (every field)", move |r| view(&table[r])),
+        Case::new("generated owned decode", move |r| {
+            each_inode(&table[r], |b| Inode::decode(b).ok(), |i| key(i.i_mode, i.i_size, i.i_links_count))
         }),
         // binrw's documented entry point: `BinRead::read` (the struct says
         // `#[br(little)]`) on a `Cursor` over the bytes.
-        Case::new("binrw derive", move || {
+        Case::new("binrw derive", move |r| {
             each_inode(
-                table,
+                &table[r],
                 |b| derives::BinrwInodeSelect::read(&mut Cursor::new(b)).ok(),
                 |i| key(i.i_mode, i.i_size, i.i_links_count),
             )
         }),
         // deku's: `DekuContainerRead::from_bytes((bytes, bit offset))`.
-        Case::new("deku derive", move || {
+        Case::new("deku derive", move |r| {
             each_inode(
-                table,
+                &table[r],
                 |b| derives::DekuInodeSelect::from_bytes((b, 0)).ok().map(|(_, i)| i),
                 |i| key(i.i_mode, i.i_size, i.i_links_count),
             )
         }),
-        Case::new("binrw derive, flat struct", move || {
+        Case::new("binrw derive, flat struct", move |r| {
             each_inode(
-                table,
+                &table[r],
                 |b| derives::BinrwInode::read(&mut Cursor::new(b)).ok(),
                 |i| key(i.i_mode, i.i_size, i.i_links_count),
             )
         }),
-        Case::new("deku derive, flat struct", move || {
+        Case::new("deku derive, flat struct", move |r| {
             each_inode(
-                table,
+                &table[r],
                 |b| derives::DekuInode::from_bytes((b, 0)).ok().map(|(_, i)| i),
                 |i| key(i.i_mode, i.i_size, i.i_links_count),
             )

@@ -16,9 +16,12 @@
 //!
 //! # Keeping it fair
 //!
-//! - Every case is run `RUNS` times round robin and keeps its best (see
-//!   [`measure`]): on a shared two-core machine the load moves over
-//!   seconds, and back-to-back runs let one case take all the quiet.
+//! - Every case is run `RUNS` times round robin, each run timed in
+//!   `SEGMENTS` ranges of the table, and keeps the sum of each range's
+//!   best (see [`measure`]): on a shared two-core machine other jobs take
+//!   the CPU for milliseconds at a time, and the load moves over seconds;
+//!   timed whole and back to back, runs were spoilt by preemptions and one
+//!   case could take all the quiet.
 //! - Each decoder's result is passed whole to `black_box`, so every one of
 //!   them builds every field (the view, which builds nothing, folds every
 //!   field into a sum). Nothing is read that another case skips.
@@ -59,6 +62,7 @@ mod hand;
 mod inodes;
 
 use std::hint::black_box;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 const INODE: usize = 128;
@@ -66,6 +70,8 @@ const INODE_TABLE: usize = 64 << 20;
 const BLOCK: usize = 4096;
 const DIR_TABLE: usize = 16 << 20;
 const RUNS: usize = 11;
+/// Ranges each run is timed in (see [`measure`]).
+const SEGMENTS: usize = 64;
 
 struct Rng(u64);
 
@@ -125,42 +131,61 @@ fn dir_table(rng: &mut Rng) -> Vec<u8> {
     bytes
 }
 
-/// One way of reading a table: a name, and a closure that reads the whole
-/// table and returns its checksum (`None` for `memcpy`, which has none).
+/// One way of reading a table: a name, and a closure that reads the bytes
+/// `range` of the table and returns their checksum (`None` for `memcpy`,
+/// which has none). Checksums add up (wrapping) over ranges.
 struct Case<'a> {
     name: &'static str,
-    run: Box<dyn FnMut() -> Option<u64> + 'a>,
+    run: Box<dyn FnMut(Range<usize>) -> Option<u64> + 'a>,
 }
 
 impl<'a> Case<'a> {
-    fn new(name: &'static str, run: impl FnMut() -> Option<u64> + 'a) -> Case<'a> {
+    fn new(name: &'static str, run: impl FnMut(Range<usize>) -> Option<u64> + 'a) -> Case<'a> {
         Case { name, run: Box::new(run) }
     }
 }
 
-/// One way of reading a table: its name, best time and checksum.
+/// One way of reading a table: its name, time and checksum.
 struct Row {
     name: &'static str,
     time: Duration,
     sum: Option<u64>,
 }
 
-/// Times every case `RUNS` times, round robin, keeping each one's best.
-/// Round robin rather than each case's runs back to back: on a shared
-/// machine the load changes over seconds, and it should fall on every case
-/// alike, not on whichever ran while another job was compiling.
-fn measure(cases: Vec<Case<'_>>) -> Vec<Row> {
-    let mut cases = cases;
-    let mut rows: Vec<Row> = cases.iter().map(|c| Row { name: c.name, time: Duration::MAX, sum: None }).collect();
+/// Times every case over a table of `len` bytes, `RUNS` times, round
+/// robin, in `SEGMENTS` ranges (each a multiple of `unit` bytes: whole
+/// inodes, whole blocks). A case's time is the sum, over the ranges, of its
+/// best time for each.
+///
+/// On a shared two-core machine other jobs take the CPU for milliseconds
+/// at a time, often several times in a whole-table run. Timed whole, every
+/// run of a case could be hit, and the best of them still be slowed; timed
+/// in ranges of well under a millisecond each, a preemption spoils one
+/// range of one run, and the best of each range is a clean one. Round robin
+/// rather than a case's runs back to back, so that a busy second falls on
+/// every case alike, not on whichever ran while another job was compiling.
+fn measure(mut cases: Vec<Case<'_>>, len: usize, unit: usize) -> Vec<Row> {
+    let step = (len / SEGMENTS / unit).max(1) * unit;
+    let ranges: Vec<Range<usize>> = (0..len.div_ceil(step)).map(|i| i * step..((i + 1) * step).min(len)).collect();
+    let mut best = vec![vec![Duration::MAX; ranges.len()]; cases.len()];
+    let mut sums = vec![None; cases.len()];
     for _ in 0..RUNS {
-        for (case, row) in cases.iter_mut().zip(&mut rows) {
-            let start = Instant::now();
-            let sum = black_box((case.run)());
-            row.time = row.time.min(start.elapsed());
-            row.sum = sum;
+        for (c, case) in cases.iter_mut().enumerate() {
+            let mut sum: Option<u64> = Some(0);
+            for (r, range) in ranges.iter().enumerate() {
+                let start = Instant::now();
+                let part = black_box((case.run)(range.clone()));
+                best[c][r] = best[c][r].min(start.elapsed());
+                sum = sum.zip(part).map(|(a, b)| a.wrapping_add(b));
+            }
+            sums[c] = sum;
         }
     }
-    rows
+    cases
+        .iter()
+        .zip(best.iter().zip(sums))
+        .map(|(case, (times, sum))| Row { name: case.name, time: times.iter().sum(), sum })
+        .collect()
 }
 
 fn report(title: &str, (unit, units): (&str, &str), count: usize, rows: &[Row]) -> bool {
@@ -168,7 +193,7 @@ fn report(title: &str, (unit, units): (&str, &str), count: usize, rows: &[Row]) 
         let row = rows.iter().find(|r| r.name == name).unwrap_or_else(|| unreachable!("bug: no row {name}"));
         row.time.as_secs_f64() * 1e9 / count as f64
     };
-    println!("{title}: {count} {units}, best of {RUNS} runs");
+    println!("{title}: {count} {units}, best of {RUNS} runs in {SEGMENTS} timed ranges");
     for row in rows {
         println!("  {:<34} {:8.2} ns/{unit}", row.name, per(row.name));
     }
@@ -211,11 +236,11 @@ fn main() -> std::process::ExitCode {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let inode_table = inode_table(&mut rng);
     let dir_table = dir_table(&mut rng);
-    let inode_rows = measure(inodes::cases(&inode_table));
+    let inode_rows = measure(inodes::cases(&inode_table), inode_table.len(), INODE);
     let ok_inodes = report("inode table (64 MiB)", ("inode", "inodes"), INODE_TABLE / INODE, &inode_rows);
     println!();
     let (entry_cases, count) = entries::cases(&dir_table);
-    let entry_rows = measure(entry_cases);
+    let entry_rows = measure(entry_cases, dir_table.len(), BLOCK);
     let ok_entries = report("directory blocks (16 MiB of 4 KiB)", ("entry", "entries"), count, &entry_rows);
     if ok_inodes && ok_entries {
         std::process::ExitCode::SUCCESS

@@ -297,6 +297,7 @@ impl StructGen<'_, '_> {
         // The fixed part as an array: reads at constant offsets need no more checks.
         w!(out, "        let b: &[u8; {fixed}] = fixed(bytes, base, path)?;");
         let mut var_end = String::from("0u64");
+        let mut copy_out = None;
         for m in &self.plan.members {
             let at = format!("base + {}", m.offset);
             let fpath = format!("&join(path, \"{}\")", m.name);
@@ -324,16 +325,18 @@ impl StructGen<'_, '_> {
                     w!(out, "        let n = len.checked_mul({wb}).and_then(|n| usize::try_from(n).ok()).ok_or_else(|| DecodeError::new({at}, {fpath}, DecodeErrorKind::OutOfBounds {{ need: u64::MAX, len: bytes.len() as u64 }}))?;");
                     w!(out, "        need_field(bytes, {at}, n, path, \"{}\")?;", m.name);
                     w!(out, "        let raw = bytes.get({at}..{at} + n).unwrap_or_default();");
+                    // Copied out last, after every check (asserts read only
+                    // integer fields): nothing is allocated for bytes that
+                    // fail, and less is live across the allocation.
                     if *width == Width::U8 {
-                        w!(out, "        let f_{}: Vec<u8> = raw.to_vec();", m.name);
+                        copy_out = Some(format!("        let f_{}: Vec<u8> = raw.to_vec();", m.name));
                     } else {
                         let ty = int_ty(*width);
-                        w!(
-                            out,
+                        copy_out = Some(format!(
                             "        let f_{}: Vec<{ty}> = raw.chunks_exact({wb}).map(|c| {}).collect();",
                             m.name,
                             read_int(*width, *endian, "c", "0")
-                        );
+                        ));
                     }
                     var_end = "(n as u64)".to_string();
                 }
@@ -364,6 +367,9 @@ impl StructGen<'_, '_> {
         }
         self.asserts(out, "DecodeError", "DecodeErrorKind");
         self.checksums(out, false);
+        if let Some(line) = copy_out {
+            w!(out, "{line}");
+        }
         w!(out, "        Ok({name} {{");
         for m in &self.plan.members {
             if self.stored(m) {
