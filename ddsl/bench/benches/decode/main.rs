@@ -160,8 +160,9 @@ struct Row {
 /// On a shared two-core machine other jobs take the CPU for milliseconds
 /// at a time, often several times in a whole-table run. Timed whole, every
 /// run of a case could be hit, and the best of them still be slowed; timed
-/// in ranges of well under a millisecond each, a preemption spoils one
-/// range of one run, and the best of each range is a clean one. Round robin
+/// in short ranges (from tens of microseconds to two milliseconds for deku),
+/// a preemption spoils one range of one run, and the best of each range is
+/// a clean one. Round robin
 /// rather than a case's runs back to back, so that a busy second falls on
 /// every case alike, not on whichever ran while another job was compiling.
 fn measure(mut cases: Vec<Case<'_>>, len: usize, unit: usize) -> Vec<Row> {
