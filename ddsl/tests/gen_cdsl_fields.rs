@@ -13,6 +13,8 @@ use ddsl::gen::cdsl::fields::{generate, Interface};
 
 const LAYOUT: &str = "endian le;
 
+root head: Header at 3 * 64 + 3;
+
 struct Header {
   magic: u16 = 0xCAFE;
   mode:  u16 bits { perm: 12; kind: 4; };

@@ -28,6 +28,7 @@
 //! foo_at_f : (U32, U32) -> U32                     -- an array's element `i` (fixed-size elements)
 //! foo_f_flag : UN                                  -- a flag's mask; `foo_f_magic`: the magic value
 //! foo_size : U32                                   -- a struct of static size
+//! root_r_at : U32                                  -- root `r`'s byte address, if constant
 //! ```
 //!
 //! Further interfaces get the getters and setters again, named after their
@@ -150,6 +151,13 @@ pub fn generate(checked: &Checked, source: &str, interfaces: &[Interface]) -> St
             w = i.write,
             d = i.device
         );
+    }
+    for root in checked.roots() {
+        // A root at a constant byte address (below 4 GiB): `root_sb_at`.
+        if let Some(at) = fold(checked, &root.at).filter(|a| u32::try_from(*a).is_ok()) {
+            let name = format!("root_{}_at", root.name.name);
+            let _ = write!(out, "\n-- Root `{}`'s byte address.\n{name} : U32\n{name} = {at}\n", root.name.name);
+        }
     }
     for item in &checked.layout.items {
         let Item::Struct(def) = item else { continue };
