@@ -100,21 +100,21 @@ fn unique<T: Clone>(items: &mut Rc<[T]>) -> &mut [T] {
 
 /// Takes a field out of a record value (shared by both stores for unboxed
 /// records, which are values in either semantics).
-fn take_field(record: Value, index: usize, field: &str) -> Result<(Value, Value), Fault> {
+pub fn take_field(record: Value, index: usize, field: &str) -> Result<(Value, Value), Fault> {
     let mut fields = record_fields(record)?;
     let index = checked(&fields, index, field)?;
     let value = unique(&mut fields)[index].1.take().ok_or_else(|| Fault::FieldTakenTwice(field.to_owned()))?;
     Ok((value, Value::Record(fields)))
 }
 
-fn put_field(record: Value, index: usize, field: &str, value: Value) -> Result<Value, Fault> {
+pub fn put_field(record: Value, index: usize, field: &str, value: Value) -> Result<Value, Fault> {
     let mut fields = record_fields(record)?;
     let index = checked(&fields, index, field)?;
     unique(&mut fields)[index].1 = Some(value);
     Ok(Value::Record(fields))
 }
 
-fn member_field(record: &Value, index: usize, field: &str) -> Result<Value, Fault> {
+pub fn member_field(record: &Value, index: usize, field: &str) -> Result<Value, Fault> {
     let Value::Record(fields) = record else { return Err(Fault::NotARecord(record.to_string())) };
     let index = checked(fields, index, field)?;
     fields[index].1.clone().ok_or_else(|| Fault::FieldReadWhileTaken(field.to_owned()))

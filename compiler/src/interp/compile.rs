@@ -16,10 +16,12 @@
 //! functions can be given the store and the interpreter (to call back) at
 //! once.
 
-use super::ops::{binary, literal, unary, word_bits, zero_of};
+use super::ops::{binary, literal, unary, word_bits, word_op, zero_of};
 use super::{Eval, Interpreter};
 use crate::core::ir::{self, CaseArm, Expr, ExprKind};
+use crate::syntax::ast::BinOp;
 use crate::typeck::types::Ty;
+use cdsl_runtime::store::{member_field, put_field, take_field};
 use cdsl_runtime::{Store, Value};
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
@@ -241,6 +243,7 @@ impl<'p> FnCompiler<'p> {
                     unary(op, &a).ok_or_else(|| m.error(format!("bug: {} of {a}", op.keyword())))
                 })
             }
+            ExprKind::Binary(op, a, b) if is_word(&a.ty) && word_op(*op).is_some() => self.word_binary(*op, a, b, live),
             ExprKind::Binary(op, a, b) => {
                 let [a, b]: [Code; 2] =
                     self.sequence(&[a, b], live).try_into().unwrap_or_else(|_| unreachable!("two operands"));
@@ -272,39 +275,74 @@ impl<'p> FnCompiler<'p> {
             }
             ExprKind::Split { vars, value, body } => self.split(vars, value, body, live),
             ExprKind::Case { scrutinee, arms } => self.case(scrutinee, arms, live),
+            // An unboxed record is a value in both semantics: its fields are
+            // reached without asking the store.
             ExprKind::Member(record, field) => {
-                let index = field_index(&record.ty, field);
+                let (index, unboxed) = (field_index(&record.ty, field), is_unboxed(&record.ty));
                 let (field, record) = (field.clone(), self.expr(record, live));
                 Box::new(move |m, store| {
                     let record = record(m, store)?;
-                    store.member(&record, index, &field).map_err(|f| m.error(f.to_string()))
+                    let value = if unboxed {
+                        member_field(&record, index, &field)
+                    } else {
+                        store.member(&record, index, &field)
+                    };
+                    value.map_err(|f| m.error(f.to_string()))
                 })
             }
             ExprKind::Take { record, field, var, rest, body } => {
-                let index = field_index(&record.ty, field);
+                let (index, unboxed) = (field_index(&record.ty, field), is_unboxed(&record.ty));
                 let record_live = self.live_before(live, &[body], &[var, rest]);
                 let record = self.expr(record, &record_live);
                 let ([value_slot, rest_slot], body) = self.bind_pair(var, rest, body, live);
                 let field = field.clone();
                 Box::new(move |m, store| {
                     let record = record(m, store)?;
-                    let (value, rest) = store.take(record, index, &field).map_err(|f| m.error(f.to_string()))?;
+                    let taken =
+                        if unboxed { take_field(record, index, &field) } else { store.take(record, index, &field) };
+                    let (value, rest) = taken.map_err(|f| m.error(f.to_string()))?;
                     m.set(value_slot, value);
                     m.set(rest_slot, rest);
                     body(m, store)
                 })
             }
             ExprKind::Put { record, field, value } => {
-                let index = field_index(&record.ty, field);
+                let (index, unboxed) = (field_index(&record.ty, field), is_unboxed(&record.ty));
                 let [record, value]: [Code; 2] =
                     self.sequence(&[record, value], live).try_into().unwrap_or_else(|_| unreachable!("two parts"));
                 let field = field.clone();
                 Box::new(move |m, store| {
                     let (record, value) = (record(m, store)?, value(m, store)?);
-                    store.put(record, index, &field, value).map_err(|f| m.error(f.to_string()))
+                    let put = if unboxed {
+                        put_field(record, index, &field, value)
+                    } else {
+                        store.put(record, index, &field, value)
+                    };
+                    put.map_err(|f| m.error(f.to_string()))
                 })
             }
         }
+    }
+
+    /// An operation on words, its operator chosen now; a literal right
+    /// operand (`x >> 3`, `n / 32`) is not evaluated at all.
+    fn word_binary(&mut self, op: BinOp, a: &'p Expr, b: &'p Expr, live: &Live<'p>) -> Code {
+        let Some(f) = word_op(op) else { unreachable!("only word operators come here") };
+        let bug = move |m: &Interpreter<'_>, a: &Value, b: &Value| m.error(format!("bug: {a} {} {b}", op.symbol()));
+        if let ExprKind::Lit(lit) = &b.kind {
+            let Value::Word { value: y, .. } = literal(lit, &b.ty) else { unreachable!("a word literal") };
+            let a = self.expr(a, live);
+            return Box::new(move |m, store| match a(m, store)? {
+                Value::Word { bits, value: x } => Ok(f(bits, x, y)),
+                a => Err(bug(m, &a, &Value::word(64, y))),
+            });
+        }
+        let [a, b]: [Code; 2] =
+            self.sequence(&[a, b], live).try_into().unwrap_or_else(|_| unreachable!("two operands"));
+        Box::new(move |m, store| match (a(m, store)?, b(m, store)?) {
+            (Value::Word { bits, value: x }, Value::Word { value: y, .. }) => Ok(f(bits, x, y)),
+            (a, b) => Err(bug(m, &a, &b)),
+        })
     }
 
     /// A read of `x`: a move if nothing after it reads `x`, else a copy.
@@ -442,6 +480,14 @@ impl<'p> FnCompiler<'p> {
 }
 
 /// The position of `field` in a record type (its values keep that order).
+fn is_unboxed(ty: &Ty) -> bool {
+    matches!(ty, Ty::Record { boxed: false, .. })
+}
+
+fn is_word(ty: &Ty) -> bool {
+    matches!(ty, Ty::Prim(p) if p.is_word())
+}
+
 fn field_index(ty: &Ty, field: &str) -> usize {
     match ty {
         Ty::Record { fields, .. } => fields.iter().position(|(n, _)| n == field).unwrap_or(usize::MAX),

@@ -68,36 +68,51 @@ pub(super) fn unary(op: UnOp, a: &Value) -> Option<Value> {
 /// by the width or more give zero. `&&` and `||` evaluate both operands (a
 /// skipped operand could hold a linear value's only use).
 pub(super) fn binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
-    if let (Value::Bool(x), Value::Bool(y)) = (a, b) {
-        return Some(Value::Bool(match op {
-            BinOp::And => *x && *y,
-            BinOp::Or => *x || *y,
-            BinOp::Eq => x == y,
-            BinOp::Ne => x != y,
-            _ => return None,
-        }));
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => bool_op(op).map(|f| Value::Bool(f(*x, *y))),
+        (Value::Word { bits, value: x }, Value::Word { value: y, .. }) => word_op(op).map(|f| f(*bits, *x, *y)),
+        _ => None,
     }
-    let (Value::Word { bits, value: x }, Value::Word { value: y, .. }) = (a, b) else { return None };
-    let (bits, x, y) = (*bits, *x, *y);
-    let word = |v: u64| Some(Value::Word { bits, value: truncate(bits, v) });
-    let shift = |f: fn(u64, u32) -> u64| word(if y >= u64::from(bits) { 0 } else { f(x, y as u32) });
-    match op {
-        BinOp::Add => word(x.wrapping_add(y)),
-        BinOp::Sub => word(x.wrapping_sub(y)),
-        BinOp::Mul => word(x.wrapping_mul(y)),
-        BinOp::Div => word(x.checked_div(y).unwrap_or(0)),
-        BinOp::Mod => word(x.checked_rem(y).unwrap_or(0)),
-        BinOp::BitAnd => word(x & y),
-        BinOp::BitOr => word(x | y),
-        BinOp::BitXor => word(x ^ y),
-        BinOp::Shl => shift(|x, s| x << s),
-        BinOp::Shr => shift(|x, s| x >> s),
-        BinOp::Eq => Some(Value::Bool(x == y)),
-        BinOp::Ne => Some(Value::Bool(x != y)),
-        BinOp::Lt => Some(Value::Bool(x < y)),
-        BinOp::Gt => Some(Value::Bool(x > y)),
-        BinOp::Le => Some(Value::Bool(x <= y)),
-        BinOp::Ge => Some(Value::Bool(x >= y)),
-        BinOp::And | BinOp::Or => None,
+}
+
+fn bool_op(op: BinOp) -> Option<fn(bool, bool) -> bool> {
+    Some(match op {
+        BinOp::And => |x, y| x && y,
+        BinOp::Or => |x, y| x || y,
+        BinOp::Eq => |x, y| x == y,
+        BinOp::Ne => |x, y| x != y,
+        _ => return None,
+    })
+}
+
+/// An operator on words of `bits` bits, chosen once per operator (the
+/// compiled interpreter picks it when it compiles the operation).
+pub(super) type WordOp = fn(u8, u64, u64) -> Value;
+
+pub(super) fn word_op(op: BinOp) -> Option<WordOp> {
+    fn word(bits: u8, v: u64) -> Value {
+        Value::Word { bits, value: truncate(bits, v) }
     }
+    fn shift(bits: u8, x: u64, y: u64, f: fn(u64, u32) -> u64) -> Value {
+        word(bits, if y >= u64::from(bits) { 0 } else { f(x, y as u32) })
+    }
+    Some(match op {
+        BinOp::Add => |b, x, y| word(b, x.wrapping_add(y)),
+        BinOp::Sub => |b, x, y| word(b, x.wrapping_sub(y)),
+        BinOp::Mul => |b, x, y| word(b, x.wrapping_mul(y)),
+        BinOp::Div => |b, x, y| word(b, x.checked_div(y).unwrap_or(0)),
+        BinOp::Mod => |b, x, y| word(b, x.checked_rem(y).unwrap_or(0)),
+        BinOp::BitAnd => |b, x, y| word(b, x & y),
+        BinOp::BitOr => |b, x, y| word(b, x | y),
+        BinOp::BitXor => |b, x, y| word(b, x ^ y),
+        BinOp::Shl => |b, x, y| shift(b, x, y, |x, s| x << s),
+        BinOp::Shr => |b, x, y| shift(b, x, y, |x, s| x >> s),
+        BinOp::Eq => |_, x, y| Value::Bool(x == y),
+        BinOp::Ne => |_, x, y| Value::Bool(x != y),
+        BinOp::Lt => |_, x, y| Value::Bool(x < y),
+        BinOp::Gt => |_, x, y| Value::Bool(x > y),
+        BinOp::Le => |_, x, y| Value::Bool(x <= y),
+        BinOp::Ge => |_, x, y| Value::Bool(x >= y),
+        BinOp::And | BinOp::Or => return None,
+    })
 }
