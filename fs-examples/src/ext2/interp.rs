@@ -14,11 +14,12 @@ use super::{Calls, Change, Ext2, Now, RawAttr, Totals};
 use crate::device::{self, Dev};
 use crate::ops::Ops;
 use cdsl::core::ir;
-use cdsl::interp::Interpreter;
+use cdsl::interp::{Compiled, Interpreter};
 use cdsl_runtime::library::{Context, RuntimeError};
 use cdsl_runtime::{Heap, Library, Store, Value, ValueStore};
 use std::cell::RefCell;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::mpsc;
 
 /// The interpreter thread's stack (reserved, not committed, until used).
@@ -270,7 +271,8 @@ enum Arg {
 
 /// The interpreter side, on the worker thread.
 struct Interp {
-    program: ir::Program,
+    /// Compiled once at mount, function by function as operations need them.
+    program: Rc<Compiled>,
     library: Library,
     update: bool,
 }
@@ -337,7 +339,7 @@ impl Interp {
             });
         }
         let arg = if arg.len() == 1 { Value::SysState } else { Value::tuple(arg) };
-        let result = Interpreter::new(&self.program, &self.library)
+        let result = Interpreter::on(self.program.clone(), &self.library)
             .call(entry, arg, store)
             .map_err(|e| format!("the {} interpreter failed: {e}", if self.update { "update" } else { "value" }))?;
         if self.update {
@@ -357,7 +359,9 @@ impl Interp {
     }
 
     fn construct(&self, f: &str, parts: Vec<Value>, store: &mut dyn Store) -> Result<Value, String> {
-        Interpreter::new(&self.program, &self.library).call(f, Value::tuple(parts), store).map_err(|e| e.to_string())
+        Interpreter::on(self.program.clone(), &self.library)
+            .call(f, Value::tuple(parts), store)
+            .map_err(|e| e.to_string())
     }
 
     /// A result `(Dev, err, ino)` or `(Dev, err, n)`.
@@ -552,7 +556,7 @@ impl Remote {
             .stack_size(INTERP_STACK)
             .spawn(move || {
                 let mut interp = match load() {
-                    Ok(program) => Interp { program, library: library(), update },
+                    Ok(program) => Interp { program: Rc::new(Compiled::new(&program)), library: library(), update },
                     Err(e) => {
                         let _ = ready.send(Err(e));
                         return;
