@@ -42,6 +42,7 @@ fn image(block_size: u32, name: &str) -> PathBuf {
     std::os::unix::fs::symlink("x".repeat(80), tree.join("slow-link")).expect("slow symlink");
     let path = dir.join("disk.img");
     let out = Command::new(MKE2FS)
+        .env(FAKE_TIME.0, FAKE_TIME.1)
         .args(["-q", "-F", "-t", "ext2", "-b", &block_size.to_string(), "-d"])
         .arg(&tree)
         .arg(&path)
@@ -57,8 +58,14 @@ fn e2fsck_clean(image: &Path) -> bool {
     out.status.success()
 }
 
+/// One clock for mke2fs and debugfs: `debugfs -w` stamps the superblock's
+/// write time, so a test comparing images byte for byte would fail whenever
+/// a second turned between the two.
+const FAKE_TIME: (&str, &str) = ("E2FSPROGS_FAKE_TIME", "1700000000");
+
 fn debugfs(image: &Path, request: &str, write: bool) -> String {
     let mut command = Command::new(DEBUGFS);
+    command.env(FAKE_TIME.0, FAKE_TIME.1);
     if write {
         command.arg("-w");
     }
