@@ -41,9 +41,14 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// How long the kernel may cache attributes and entries: every change goes
-/// through this mount, so the cache can only go stale by our own replies.
-const TTL: Duration = Duration::from_secs(1);
+/// How long the kernel may cache attributes and entries. Every change goes
+/// through this mount, and the kernel drops or refreshes what each change
+/// makes stale (the entry unlinked, the directory's and the inode's
+/// attributes), so the cache cannot go stale: a short timeout would only
+/// cost a LOOKUP round trip per path component once it expires (libfuse's
+/// default of one second made deleting files created a second earlier look
+/// each one up again).
+const TTL: Duration = Duration::from_secs(60);
 /// Entries asked of [`Ops::readdir`] per kernel request.
 const READDIR_BATCH: usize = 128;
 
