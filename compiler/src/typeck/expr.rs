@@ -57,8 +57,7 @@ impl FnChecker<'_, '_> {
             // The expected result can fix the function's unknowns before the
             // argument is checked: `id (Some 5)` where an `Option U32` is due.
             ExprKind::App(f, arg) => {
-                let prefix = prefix_of(f);
-                let f = self.infer(f);
+                let (f, prefix) = self.callee(f);
                 match self.metas.zonk(&f.ty) {
                     Ty::Fun(param, result) => {
                         self.unify(&expected, &result, span);
@@ -295,9 +294,30 @@ impl FnChecker<'_, '_> {
     }
 
     fn application(&mut self, f: &ast::Expr, arg: &ast::Expr, span: Span) -> typed::Expr {
-        let prefix = prefix_of(f);
-        let f = self.infer(f);
+        let (f, prefix) = self.callee(f);
         self.apply(f, arg, span, prefix)
+    }
+
+    /// Types the callee of an application, and names the prefix operator it
+    /// applies, if any. `not f x` is `(not f) x`: the operator's mismatch
+    /// with the function `f` is a consequence of that one mistake, which
+    /// `apply` reports with its fix, so it is not reported on its own.
+    fn callee(&mut self, f: &ast::Expr) -> (typed::Expr, Option<String>) {
+        let prefix = prefix_of(f);
+        let mark = self.errors.len();
+        let typed = self.infer(f);
+        if let (Some(_), ast::ExprKind::Unary(_, operand)) = (&prefix, &f.kind) {
+            if !matches!(self.metas.zonk(&typed.ty), Ty::Fun(..)) {
+                let operand_span = operand.span;
+                let mut index = 0;
+                self.errors.retain(|e| {
+                    index += 1;
+                    let consequence = matches!(&e.kind, TypeErrorKind::Mismatch { found, .. } if found.contains("->"));
+                    index <= mark || !(consequence && e.span == operand_span)
+                });
+            }
+        }
+        (typed, prefix)
     }
 
     /// Types `f arg`; `prefix` names the prefix operator `f` applies, if
