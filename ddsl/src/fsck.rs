@@ -54,13 +54,30 @@ pub struct Fix {
 }
 
 /// `value` as `width` bytes in the given byte order.
-fn encode_word(value: u64, width: u64, big_endian: bool) -> Vec<u8> {
+pub(crate) fn encode_word(value: u64, width: u64, big_endian: bool) -> Vec<u8> {
     let le = value.to_le_bytes();
     let mut bytes = le[..usize::try_from(width.min(8)).unwrap_or(8)].to_vec();
     if big_endian {
         bytes.reverse();
     }
     bytes
+}
+
+/// The bytes that make each checksum among `faults` right: a
+/// [`BadChecksum`](crate::decode::FaultKind::BadChecksum) fault carries
+/// the value the covered bytes give and the field's width and byte order.
+/// `fsck --fix` and the writers of [`crate::write`] recompute checksums
+/// with it.
+pub fn checksum_fixes(faults: &[crate::decode::Fault]) -> Vec<Fix> {
+    faults
+        .iter()
+        .filter_map(|f| match &f.kind {
+            crate::decode::FaultKind::BadChecksum { expected, width, big_endian, .. } => {
+                Some(Fix { path: f.path.clone(), offset: f.offset, bytes: encode_word(*expected, *width, *big_endian) })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Writes `fixes` into `image`; the first that lies outside it is the
@@ -124,16 +141,7 @@ pub fn fsck_with_budget(layout: &Checked, image: &[u8], max_nodes: usize, budget
         });
         return Report { walk, violations, fixes: Vec::new() };
     }
-    let mut fixes: Vec<Fix> = decoder
-        .faults()
-        .iter()
-        .filter_map(|f| match &f.kind {
-            crate::decode::FaultKind::BadChecksum { expected, width, big_endian, .. } => {
-                Some(Fix { path: f.path.clone(), offset: f.offset, bytes: encode_word(*expected, *width, *big_endian) })
-            }
-            _ => None,
-        })
-        .collect();
+    let mut fixes = checksum_fixes(decoder.faults());
     let faults = decoder.faults().len();
     let mut fsck = Fsck {
         decoder: &mut decoder,

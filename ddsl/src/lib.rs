@@ -19,8 +19,12 @@
 //!    bindings, Isabelle and Coq. [`lookup`] resolves paths through the
 //!    marked structures (`ddsl walk SPEC IMAGE PATH`); [`crc`] the checksums.
 //!
-//! Writing whole images is not written yet. Errors of every stage are data
-//! converted into `cdsl::diagnostics::Diagnostic`.
+//! 8. [`write`] — writes integer fields named by the paths the tools print
+//!    (`ddsl set`, `ddsl alloc --into`), recomputing the checksums over them
+//!    and refusing the fields the layout derives.
+//!
+//! Errors of every stage are data converted into
+//! `cdsl::diagnostics::Diagnostic`.
 #![forbid(unsafe_code)]
 
 pub mod build;
@@ -34,6 +38,7 @@ pub mod gen;
 pub mod lookup;
 pub mod syntax;
 pub mod walk;
+pub mod write;
 
 use cdsl::diagnostics::Diagnostic;
 use cdsl::source::FileId;

@@ -87,14 +87,33 @@ enum Command {
     },
     /// Allocate a unit of SPACE (`blocks`, `inodes`) in a clean IMAGE: set
     /// its bitmap bit and lower the `free` counters over it, in place, and
-    /// print its number; pointing something at it is the caller's.
+    /// print its number. With `--into FIELD`, also write the number into
+    /// that pointer, in the same write, once `fsck` finds the result clean.
     Alloc {
         spec: PathBuf,
         image: PathBuf,
         space: String,
+        /// A pointer that leads nowhere now and owns or refers to units of
+        /// SPACE, named by its path (`gdt[0].bg_inode_table.inodes[11].i_block.file.direct[1]`).
+        #[arg(long, value_name = "FIELD")]
+        into: Option<String>,
         /// Decode at most this many structures.
         #[arg(long, default_value_t = ddsl::walk::DEFAULT_MAX_NODES)]
         max_nodes: usize,
+    },
+    /// Write VALUE (decimal, 0x, 0o or 0b) into the integer FIELD of IMAGE,
+    /// named by the path the other tools print (`sb.s_max_mnt_count`,
+    /// `gdt[0].bg_inode_table.inodes[11].i_mode.perm`, `inodes#12.i_uid`),
+    /// and recompute the checksums of the structures holding it. Refuses
+    /// fields the layout derives (magic constants, checksums, lengths and
+    /// sizes, `free` counters) and values that do not fit; exit status 1.
+    Set {
+        spec: PathBuf,
+        image: PathBuf,
+        field: String,
+        /// Taken as given, so `-1` is refused as not a number.
+        #[arg(allow_hyphen_values = true)]
+        value: String,
     },
     /// Check IMAGE against every invariant SPEC declares: asserts, magic
     /// numbers, pointer targets in range, one owner per unit, bitmaps against
@@ -147,7 +166,10 @@ fn main() -> ExitCode {
         Command::Walk { spec, image, path: Some(path), cat, max_nodes } => {
             walk_path(&spec, &image, &path, cat, max_nodes, colour)
         }
-        Command::Alloc { spec, image, space, max_nodes } => alloc(&spec, &image, &space, max_nodes, colour),
+        Command::Alloc { spec, image, space, into, max_nodes } => {
+            alloc(&spec, &image, &space, into.as_deref(), max_nodes, colour)
+        }
+        Command::Set { spec, image, field, value } => set(&spec, &image, &field, &value, colour),
         Command::Fsck { spec, image, max_nodes, fix } => fsck(&spec, &image, max_nodes, fix, colour),
     }
 }
@@ -314,31 +336,78 @@ fn fsck(spec: &Path, image_path: &Path, max_nodes: usize, fix: bool, colour: Col
     ExitCode::from(1)
 }
 
-fn alloc(spec: &Path, image_path: &Path, space: &str, max_nodes: usize, colour: Colour) -> ExitCode {
-    let (checked, mut image) = match load_both(spec, image_path, colour) {
+fn alloc(
+    spec: &Path,
+    image_path: &Path,
+    space: &str,
+    into: Option<&str>,
+    max_nodes: usize,
+    colour: Colour,
+) -> ExitCode {
+    let (checked, image) = match load_both(spec, image_path, colour) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let allocation = match ddsl::fsck::allocate(&checked, &image, space, max_nodes) {
-        Ok(allocation) => allocation,
-        Err(reason) => {
-            eprintln!("error: cannot allocate: {reason}");
+    let allocated = match into {
+        Some(field) => ddsl::write::alloc_into(&checked, &image, space, field, max_nodes).map_err(|e| e.to_string()),
+        None => ddsl::fsck::allocate(&checked, &image, space, max_nodes)
+            .map(|a| (a.unit, a.fixes))
+            .map_err(|reason| format!("cannot allocate: {reason}")),
+    };
+    match allocated {
+        Ok((unit, fixes)) => match save(image, &fixes, image_path) {
+            Ok(()) => {
+                println!("{unit}");
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn set(spec: &Path, image_path: &Path, field: &str, value: &str, colour: Colour) -> ExitCode {
+    let (checked, image) = match load_both(spec, image_path, colour) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let value = match ddsl::write::parse_value(value) {
+        Ok(value) => value,
+        Err(message) => {
+            eprintln!("error: {message}");
             return ExitCode::from(1);
         }
     };
-    if let Err(f) = ddsl::fsck::apply(&mut image, &allocation.fixes) {
-        eprintln!("error: cannot allocate: {} (byte {}) lies outside the image", f.path, f.offset);
-        return ExitCode::from(1);
+    match ddsl::write::set(&checked, &image, field, value) {
+        Ok(fixes) => match save(image, &fixes, image_path) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
     }
-    if let Err(e) = std::fs::write(image_path, &image) {
-        eprintln!("error: cannot write `{}`: {e}", image_path.display());
-        return ExitCode::from(2);
+}
+
+/// Applies `fixes` to `image` and writes it to `path` in one write, naming
+/// each fix on standard error.
+fn save(mut image: Vec<u8>, fixes: &[ddsl::fsck::Fix], path: &Path) -> Result<(), ExitCode> {
+    if let Err(f) = ddsl::fsck::apply(&mut image, fixes) {
+        eprintln!("error: {} (byte {}) lies outside the image; nothing written", f.path, f.offset);
+        return Err(ExitCode::from(1));
     }
-    for f in &allocation.fixes {
+    if let Err(e) = std::fs::write(path, &image) {
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+        return Err(ExitCode::from(2));
+    }
+    for f in fixes {
         eprintln!("wrote: {} (byte {})", f.path, f.offset);
     }
-    println!("{}", allocation.unit);
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 /// Rewrites wrong derived fields until none is left (a counter fixed may
