@@ -64,6 +64,11 @@ pub trait Store {
     fn array_set(&mut self, array: Value, index: usize, value: Value) -> Result<Value, Fault>;
     /// All elements, for whole-array operations.
     fn array(&self, array: &Value) -> Result<Rc<[Value]>, Fault>;
+    /// The elements, borrowed: reading part of a large array costs that part.
+    fn array_slice<'a>(&'a self, array: &'a Value) -> Result<&'a [Value], Fault>;
+    /// Replaces the elements from `at` on with `items` (all in range), in
+    /// place where the array is not shared.
+    fn array_write(&mut self, array: Value, at: usize, items: &[Value]) -> Result<Value, Fault>;
     fn set_array(&mut self, array: Value, items: Vec<Value>) -> Result<Value, Fault>;
     /// The value as value semantics sees it: objects read out of the heap.
     fn read_back(&self, value: &Value) -> Result<Value, Fault>;
@@ -96,6 +101,13 @@ fn unique<T: Clone>(items: &mut Rc<[T]>) -> &mut [T] {
         *items = items.iter().cloned().collect();
     }
     Rc::get_mut(items).expect("bug: a fresh copy is unique")
+}
+
+/// Copies `items` over `elements` from `at`, as far as `elements` reaches.
+fn write_range(elements: &mut [Value], at: usize, items: &[Value]) {
+    if let Some(target) = elements.get_mut(at..) {
+        target.iter_mut().zip(items).for_each(|(slot, item)| *slot = item.clone());
+    }
 }
 
 /// Takes a field out of a record value (shared by both stores for unboxed
@@ -153,7 +165,20 @@ impl Store for ValueStore {
     }
 
     fn array_len(&self, array: &Value) -> Result<usize, Fault> {
-        Ok(self.array(array)?.len())
+        Ok(self.array_slice(array)?.len())
+    }
+
+    fn array_slice<'a>(&'a self, array: &'a Value) -> Result<&'a [Value], Fault> {
+        match array {
+            Value::Array(items) => Ok(items),
+            other => Err(Fault::NotAnArray(other.to_string())),
+        }
+    }
+
+    fn array_write(&mut self, array: Value, at: usize, items: &[Value]) -> Result<Value, Fault> {
+        let Value::Array(mut elements) = array else { return Err(Fault::NotAnArray(array.to_string())) };
+        write_range(unique(&mut elements), at, items);
+        Ok(Value::Array(elements))
     }
 
     fn array_get(&self, array: &Value, index: usize) -> Result<Option<Value>, Fault> {
@@ -343,6 +368,18 @@ impl Store for Heap {
 
     fn array_len(&self, array: &Value) -> Result<usize, Fault> {
         Ok(self.elements(array)?.len())
+    }
+
+    fn array_slice<'a>(&'a self, array: &'a Value) -> Result<&'a [Value], Fault> {
+        self.elements(array)
+    }
+
+    fn array_write(&mut self, array: Value, at: usize, items: &[Value]) -> Result<Value, Fault> {
+        match self.object_mut(&array)? {
+            Object::Array(elements) => write_range(elements, at, items),
+            Object::Record(_) => return Err(Fault::NotAnArray("a record".to_owned())),
+        }
+        Ok(array)
     }
 
     fn array_get(&self, array: &Value, index: usize) -> Result<Option<Value>, Fault> {

@@ -78,15 +78,26 @@ fn word(name: &str, v: &Value) -> Result<u32, RuntimeError> {
 }
 
 fn bytes(name: &str, store: &dyn Store, v: &Value) -> Result<Vec<u8>, RuntimeError> {
-    store
-        .array(v)?
+    byte_range(name, store, v, 0, usize::MAX)
+}
+
+/// Up to `n` bytes of a byte array from `off` (clipped to the array): what
+/// an operation on part of a large buffer reads, so it costs that part.
+fn byte_range(name: &str, store: &dyn Store, v: &Value, off: usize, n: usize) -> Result<Vec<u8>, RuntimeError> {
+    let elements = store.array_slice(v)?;
+    let elements = elements.get(off..).unwrap_or_default();
+    elements[..n.min(elements.len())]
         .iter()
         .map(|b| b.as_word().map(|b| b as u8).ok_or_else(|| bad(name, format!("element {b}"))))
         .collect()
 }
 
+fn byte_values(bytes: Vec<u8>) -> Vec<Value> {
+    bytes.into_iter().map(|b| Value::word(8, u64::from(b))).collect()
+}
+
 fn array(store: &mut dyn Store, bytes: Vec<u8>) -> Value {
-    store.new_array(bytes.into_iter().map(|b| Value::word(8, u64::from(b))).collect())
+    store.new_array(byte_values(bytes))
 }
 
 fn u32v(v: u32) -> Value {
@@ -141,16 +152,21 @@ fn dev_read(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeEr
     Ok(Value::tuple(vec![Value::SysState, array(cx.store, block)]))
 }
 
+/// Reads the part of the block that lands in the buffer — `len` bytes
+/// clipped to both, as `device::dev_read_into` clips — into a scratch
+/// buffer, and writes just those into the array.
 fn dev_read_into(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
     let a = args(name, &arg, 6)?;
-    let buf = bytes(name, cx.store, &a[2])?;
     let (n, dst, src, len) = (word(name, &a[1])?, word(name, &a[3])?, word(name, &a[4])?, word(name, &a[5])?);
-    let buf = with_dev(|dev| {
-        let buf = device::dev_read_into((&dev, n, buf, dst, src, len));
-        (dev, buf)
+    let buf_len = cx.store.array_len(&a[2])?;
+    let part = with_dev(|dev| {
+        let room =
+            (buf_len.saturating_sub(dst as usize)).min(device::dev_block_size(&dev).saturating_sub(src) as usize);
+        let count = (len as usize).min(room) as u32;
+        let part = device::dev_read_into((&dev, n, vec![0; count as usize], 0, src, count));
+        (dev, part)
     })?;
-    let items = buf.into_iter().map(|b| Value::word(8, u64::from(b))).collect();
-    Ok(cx.store.set_array(a[2].clone(), items)?)
+    Ok(cx.store.array_write(a[2].clone(), dst as usize, &byte_values(part))?)
 }
 
 fn dev_write(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
@@ -163,9 +179,10 @@ fn dev_write(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeE
 
 fn dev_write_from(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
     let a = args(name, &arg, 6)?;
-    let buf = bytes(name, cx.store, &a[2])?;
     let (n, dst, src, len) = (word(name, &a[1])?, word(name, &a[3])?, word(name, &a[4])?, word(name, &a[5])?);
-    with_dev(|dev| (device::dev_write_from((dev, n, &buf, dst, src, len)), Value::SysState))
+    // Only the bytes the copy reads: the device clips `len` to them.
+    let part = byte_range(name, cx.store, &a[2], src as usize, len as usize)?;
+    with_dev(|dev| (device::dev_write_from((dev, n, &part, dst, 0, len)), Value::SysState))
 }
 
 fn dev_zero(name: &str, arg: Value, _: &mut Context) -> Result<Value, RuntimeError> {
@@ -190,13 +207,16 @@ fn buf_free(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeEr
 
 fn buf_get(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
     let a = args(name, &arg, 2)?;
-    let buf = bytes(name, cx.store, &a[0])?;
     let off = word(name, &a[1])?;
-    Ok(u32v(match name {
-        "le8" => device::le8((&buf, off)),
-        "le16" => device::le16((&buf, off)),
-        _ => device::le32((&buf, off)),
-    }))
+    let (get, width): (fn((&[u8], u32)) -> u32, usize) = match name {
+        "le8" => (device::le8, 1),
+        "le16" => (device::le16, 2),
+        _ => (device::le32, 4),
+    };
+    // The word's bytes only; one past the end reads as the device says.
+    let part = byte_range(name, cx.store, &a[0], off as usize, width)?;
+    let whole = part.len() == width;
+    Ok(u32v(if whole { get((&part, 0)) } else { 0 }))
 }
 
 fn buf_set(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
@@ -221,9 +241,10 @@ fn buf_set(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeErr
 
 fn buf_eq(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
     let a = args(name, &arg, 5)?;
-    let (x, y) = (bytes(name, cx.store, &a[0])?, bytes(name, cx.store, &a[2])?);
     let (xo, yo, n) = (word(name, &a[1])?, word(name, &a[3])?, word(name, &a[4])?);
-    Ok(Value::Bool(device::buf_eq((&x, xo, &y, yo, n))))
+    let x = byte_range(name, cx.store, &a[0], xo as usize, n as usize)?;
+    let y = byte_range(name, cx.store, &a[2], yo as usize, n as usize)?;
+    Ok(Value::Bool(device::buf_eq((&x, 0, &y, 0, n))))
 }
 
 fn low32(name: &str, arg: Value, _: &mut Context) -> Result<Value, RuntimeError> {
