@@ -208,15 +208,18 @@ fn buf_free(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeEr
 fn buf_get(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
     let a = args(name, &arg, 2)?;
     let off = word(name, &a[1])?;
-    let (get, width): (fn((&[u8], u32)) -> u32, usize) = match name {
-        "le8" => (device::le8, 1),
-        "le16" => (device::le16, 2),
-        _ => (device::le32, 4),
+    let width = match name {
+        "le8" => 1,
+        "le16" => 2,
+        _ => 4,
     };
-    // The word's bytes only; one past the end reads as the device says.
+    // The word's bytes only; a word past the end reads as 0, as on the device.
     let part = byte_range(name, cx.store, &a[0], off as usize, width)?;
-    let whole = part.len() == width;
-    Ok(u32v(if whole { get((&part, 0)) } else { 0 }))
+    Ok(u32v(match name {
+        "le8" => device::le8((&part, 0)),
+        "le16" => device::le16((&part, 0)),
+        _ => device::le32((&part, 0)),
+    }))
 }
 
 fn buf_set(name: &str, arg: Value, cx: &mut Context) -> Result<Value, RuntimeError> {
