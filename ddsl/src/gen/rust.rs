@@ -481,7 +481,16 @@ fn reads_root(checked: &Checked, expr: &Expr, depth: usize) -> bool {
 }
 
 /// Names the generated module defines itself; a struct may not take them.
-const RESERVED: &[&str] = &["DecodeError", "DecodeErrorKind", "EncodeError", "EncodeErrorKind", "FieldValue"];
+const RESERVED: &[&str] = &[
+    "Bytes",
+    "DecodeError",
+    "DecodeErrorKind",
+    "DecodeFault",
+    "EncodeError",
+    "EncodeErrorKind",
+    "EncodeFault",
+    "FieldValue",
+];
 
 /// The value of an expression that reads nothing from the image.
 pub(crate) fn fold(checked: &Checked, expr: &Expr) -> Option<u64> {

@@ -121,7 +121,35 @@ fn image(path: &str) {
         k += 1;
     }
     dir_block(get(&image, block, block_size), k);
+    names();
     println!("written {written}");
+}
+
+/// `Bytes`, a name's type: the same value whether held in place or on the
+/// heap, and however it was made.
+fn names() {
+    let long: Vec<u8> = (0..200u8).collect();
+    for n in [0, 1, Bytes::INLINE - 1, Bytes::INLINE, Bytes::INLINE + 1, 200] {
+        let want = &long[..n];
+        let made = [Bytes::from(want), Bytes::from(want.to_vec()), Bytes::copy_from(&long, 0, n).expect("in range")];
+        // At the end of the slice, with no `INLINE` bytes after the name.
+        let at_end = Bytes::copy_from(want, 0, n).expect("in range");
+        for b in made.iter().chain([&at_end]) {
+            assert_eq!(&b[..], want);
+            assert_eq!(b, &Bytes::from(want));
+            assert_eq!(*b, *want);
+            assert_eq!(Vec::from(b.clone()), want);
+            assert_eq!(format!("{b:?}"), format!("{want:?}"));
+        }
+        let entry = DirEntry { inode: 2, rec_len: (8 + n as u16).next_multiple_of(4), file_type: 1, name: made[0].clone() };
+        let mut buf = vec![0u8; usize::from(entry.rec_len)];
+        entry.encode(&mut buf).expect("encodes");
+        assert_eq!(usize::from(buf[6]), n);
+        assert_eq!(DirEntry::decode(&buf).expect("decodes"), entry);
+    }
+    assert_eq!(Bytes::default(), Bytes::from(&[][..]));
+    assert!(Bytes::copy_from(&long, 199, 2).is_none(), "past the end");
+    assert!(Bytes::copy_from(&long, usize::MAX, 2).is_none(), "overflow");
 }
 
 /// The whole root directory block through `DirBlock` (`[DirEntry; ..]`):

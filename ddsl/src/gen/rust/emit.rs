@@ -120,6 +120,10 @@ impl StructGen<'_, '_> {
         match kind {
             Kind::Int { width, .. } => int_ty(*width).to_string(),
             Kind::Array { width, len, .. } => format!("[{}; {len}]", int_ty(*width)),
+            // A name, mostly short: held in place up to `Bytes::INLINE`
+            // bytes (the runtime's `Bytes`). Arrays of wider integers,
+            // which no layout here has, stay a `Vec`.
+            Kind::VarArray { width: Width::U8, .. } => "Bytes".to_string(),
             Kind::VarArray { width, .. } => format!("Vec<{}>", int_ty(*width)),
             Kind::Fill { elem, .. } => format!("Vec<{elem}>"),
             Kind::Struct { name, .. } => name.to_string(),
@@ -324,16 +328,18 @@ impl StructGen<'_, '_> {
                     w!(out, "        let len = {}.ok_or_else(|| DecodeError::new({at}, {fpath}, DecodeErrorKind::Arithmetic))?;", self.expr(len));
                     w!(out, "        let n = len.checked_mul({wb}).and_then(|n| usize::try_from(n).ok()).ok_or_else(|| DecodeError::new({at}, {fpath}, DecodeErrorKind::OutOfBounds {{ need: u64::MAX, len: bytes.len() as u64 }}))?;");
                     w!(out, "        need_field(bytes, {at}, n, path, \"{}\")?;", m.name);
-                    w!(out, "        let raw = bytes.get({at}..{at} + n).unwrap_or_default();");
                     // Copied out last, after every check (asserts read only
                     // integer fields): nothing is allocated for bytes that
                     // fail, and less is live across the allocation.
                     if *width == Width::U8 {
-                        copy_out = Some(format!("        let f_{}: Vec<u8> = raw.to_vec();", m.name));
+                        copy_out = Some(format!(
+                            "        let f_{}: Bytes = Bytes::copy_from(bytes, {at}, n).unwrap_or_default();",
+                            m.name
+                        ));
                     } else {
                         let ty = int_ty(*width);
                         copy_out = Some(format!(
-                            "        let f_{}: Vec<{ty}> = raw.chunks_exact({wb}).map(|c| {}).collect();",
+                            "        let raw = bytes.get({at}..{at} + n).unwrap_or_default();\n        let f_{}: Vec<{ty}> = raw.chunks_exact({wb}).map(|c| {}).collect();",
                             m.name,
                             read_int(*width, *endian, "c", "0")
                         ));

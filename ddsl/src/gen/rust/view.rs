@@ -177,9 +177,11 @@ impl StructGen<'_, '_> {
             w!(out, "        let rest = self.bytes.get(self.at..).unwrap_or_default();");
             w!(out, "        let v = match {elem}View::new(rest) {{");
             w!(out, "            Ok(v) => v,");
-            w!(out, "            Err(e) => {{");
+            w!(out, "            Err(mut e) => {{");
             w!(out, "                self.done = true;");
-            w!(out, "                return Some(Err(DecodeError::new(self.at + e.offset as usize, &path, e.kind)));");
+            w!(out, "                e.offset = (self.at as u64).saturating_add(e.offset);");
+            w!(out, "                e.path = path;");
+            w!(out, "                return Some(Err(e));");
             w!(out, "            }}");
             w!(out, "        }};");
             w!(out, "        let size = {size};");
