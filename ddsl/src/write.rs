@@ -102,7 +102,7 @@ impl FieldRef {
     pub fn value(&self) -> u64 {
         match self.part {
             Part::Whole => self.word,
-            Part::Bits { shift, width } => (self.word >> shift) & mask(width),
+            Part::Bits { shift, width } => shr(self.word, shift) & mask(width),
             Part::Flag { mask } => u64::from(self.word & mask == mask),
         }
     }
@@ -133,7 +133,7 @@ impl FieldRef {
                     let max = mask(width);
                     return Err(here(format!("{value} does not fit in a bit field of {width} bits (at most {max})")));
                 }
-                (self.word & !(mask(width) << shift)) | value << shift
+                (self.word & !shl(mask(width), shift)) | shl(value, shift)
             }
             Part::Flag { mask } => match value {
                 0 => self.word & !mask,
@@ -147,6 +147,16 @@ impl FieldRef {
             bytes: fsck::encode_word(word, self.width, self.big_endian),
         })
     }
+}
+
+/// `n << by`, 0 once every bit is shifted out (a zero-width bit field may
+/// sit at bit 64).
+fn shl(n: u64, by: u64) -> u64 {
+    u32::try_from(by).ok().and_then(|by| n.checked_shl(by)).unwrap_or(0)
+}
+
+fn shr(n: u64, by: u64) -> u64 {
+    u32::try_from(by).ok().and_then(|by| n.checked_shr(by)).unwrap_or(0)
 }
 
 /// The `width` low bits set.
@@ -556,7 +566,7 @@ fn sub_field(ty: Option<&Type>, name: &str) -> Option<Part> {
                 if b.name.name == name {
                     return Some(Part::Bits { shift, width: b.width });
                 }
-                shift += b.width;
+                shift = shift.saturating_add(b.width);
             }
             None
         }

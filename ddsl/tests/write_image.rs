@@ -258,7 +258,7 @@ fn alloc_into_refuses_what_would_not_be_consistent() {
 }
 
 /// A layout with a crc16 inside a crc32c that covers it, fields after a
-/// variable-length array, a big-endian field and bit fields.
+/// variable-length array, a big-endian field, bit fields and a flag.
 const SUMS: &str = "\
 endian le;
 root hdr: Header at 0;
@@ -268,7 +268,7 @@ struct Header size 64 {
   inner: Inner;
   count: u8;
   items: [u8; count];
-  tail:  u16;
+  tail:  u16 flags { dirty = 0x8000; };
   sum:   u32 checksum crc32c(0 .. 64);
 }
 struct Inner size 16 {
@@ -302,13 +302,14 @@ fn checksums_over_a_written_field_are_recomputed() {
     let dir = scratch("sums");
     let (spec, image) = sums_image(&dir);
     let (spec, path) = (utf8(&spec), utf8(&image));
-    let cases: [Case; 6] = [
+    let cases: [Case; 7] = [
         ("hdr.inner.a", "7", 6, &[7, 0, 0, 0], &["hdr.inner.sum", "hdr.sum"]),
         ("hdr.inner.b", "0x01020304", 10, &[1, 2, 3, 4], &["hdr.inner.sum", "hdr.sum"]),
         ("hdr.mode.level", "0xabc", 4, &[0xc0, 0xab], &["hdr.sum"]),
         ("hdr.mode.kind", "5", 4, &[0xc5, 0xab], &["hdr.sum"]),
         ("hdr.items[2]", "255", 25, &[255], &["hdr.sum"]),
         ("hdr.tail", "0xbeef", 26, &[0xef, 0xbe], &["hdr.sum"]),
+        ("hdr.tail.dirty", "0", 26, &[0xef, 0x3e], &["hdr.sum"]),
     ];
     for (field, value, at, expected, sums) in cases {
         let old = std::fs::read(&image).expect("image");
@@ -328,10 +329,15 @@ fn checksums_over_a_written_field_are_recomputed() {
         ("hdr.inner.sum", "`hdr.inner.sum` (byte 18): is a crc16 checksum"),
         ("hdr.count", "`hdr.count` (byte 22): gives the length or size of part of its `Header`"),
         ("hdr.magic", "is a magic constant 0x31534444"),
-        ("hdr.mode.level", "4096 does not fit"),
+        ("hdr.mode.level", "4096 does not fit in a bit field of 12 bits (at most 4095)"),
+        ("hdr.tail.dirty", "`hdr.tail.dirty` (byte 26): 2 is not a flag value (0 or 1)"),
     ];
     for (field, expected) in refused {
-        let value = if field == "hdr.mode.level" { "4096" } else { "1" };
+        let value = match field {
+            "hdr.mode.level" => "4096",
+            "hdr.tail.dirty" => "2",
+            _ => "1",
+        };
         let (code, _, stderr) = ddsl(&["set", spec, path, field, value]);
         assert_eq!(code, 1, "{field}");
         assert!(stderr.contains(expected), "{field}: {stderr}");
