@@ -432,3 +432,18 @@ proptest! {
         let _ = ddsl::write::parse_value(&field);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// `alloc --into` runs `fsck` twice a case: fewer cases.
+    #[test]
+    fn no_alloc_into_panics(field in field_path(), space in prop::sample::select(&["blocks", "inodes", "nope"][..])) {
+        let (layout, image) = fuzz_target();
+        if let Ok((_, fixes)) = ddsl::write::alloc_into(layout, image, space, &field, 10_000) {
+            let mut out = image.clone();
+            prop_assert!(ddsl::fsck::apply(&mut out, &fixes).is_ok());
+            prop_assert!(ddsl::fsck::fsck(layout, &out, 10_000).violations.is_empty());
+        }
+    }
+}
