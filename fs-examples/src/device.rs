@@ -52,6 +52,36 @@ struct Cache {
     blocks: Blocks,
     dirty: std::collections::BTreeSet<u32>,
     error: Option<String>,
+    /// File data read ahead past the cache (see [`Dev::read_direct`]).
+    ahead: Ahead,
+}
+
+/// A run of blocks read from the file in one read, for file data that
+/// bypasses the cache: a sequential read then costs one read per run, not
+/// one per block. Valid while none of its blocks is written: every write
+/// of a block forgets the run holding it.
+#[derive(Default)]
+struct Ahead {
+    start: u32,
+    bytes: Vec<u8>,
+    /// The block read directly last: a run is read only when the reads
+    /// are sequential, so scattered reads (a fragmented or damaged file)
+    /// cost a block each, not a run each.
+    last: Option<u32>,
+}
+
+impl Ahead {
+    /// Block `n`'s bytes, if the run holds it.
+    fn block(&self, n: u32, bs: usize) -> Option<&[u8]> {
+        let at = (n.checked_sub(self.start)? as usize).checked_mul(bs)?;
+        self.bytes.get(at..at + bs)
+    }
+
+    fn forget(&mut self, n: u32, bs: usize) {
+        if self.block(n, bs).is_some() {
+            self.bytes.clear();
+        }
+    }
 }
 
 /// The device: moved through the CDSL program as a linear value.
@@ -69,7 +99,8 @@ impl Dev {
     /// Opens an image whose file-system block size is `block_size`.
     pub fn open(file: File, block_size: u32) -> std::io::Result<Dev> {
         let len = file.metadata()?.len();
-        let cache = Cache { blocks: Blocks::default(), dirty: Default::default(), error: None };
+        let cache =
+            Cache { blocks: Blocks::default(), dirty: Default::default(), error: None, ahead: Ahead::default() };
         Ok(Dev(Box::new(State { file, block_size, blocks: len / u64::from(block_size), cache: RefCell::new(cache) })))
     }
 
@@ -135,7 +166,11 @@ impl Dev {
                 self.fail(format!("writing back the cache: {e}"));
                 return None;
             }
-            self.0.cache.borrow_mut().blocks.clear();
+            // The run read ahead may hold blocks that were dirty here and
+            // stale in the file when it was read: it goes with the cache.
+            let mut cache = self.0.cache.borrow_mut();
+            cache.blocks.clear();
+            cache.ahead.bytes.clear();
         }
         if fresh {
             let block = vec![0u8; self.0.block_size as usize].into_boxed_slice();
@@ -161,16 +196,17 @@ impl Dev {
         if u64::from(n) >= self.0.blocks || self.0.cache.borrow().blocks.contains_key(&n) {
             return false;
         }
+        self.0.cache.borrow_mut().ahead.forget(n, bs);
         if let Err(e) = self.0.file.write_all_at(data, u64::from(n) * bs as u64) {
             self.fail(format!("writing block {n}: {e}"));
         }
         true
     }
 
-    /// Reads part of block `n` from the file into `buf` when the block is
-    /// not cached (so the file holds its latest contents); `false` when it
-    /// is cached or the range does not fit, for the caller to go through
-    /// the cache.
+    /// Reads part of block `n` into `buf` when the block is not cached (so
+    /// the file holds its latest contents), through a run of blocks read
+    /// ahead; `false` when it is cached or the range does not fit, for the
+    /// caller to go through the cache.
     fn read_direct(&self, n: u32, buf: &mut [u8], dst_off: u32, src_off: u32, len: u32) -> bool {
         let bs = self.0.block_size;
         let fits = src_off.checked_add(len).is_some_and(|end| end <= bs)
@@ -179,10 +215,34 @@ impl Dev {
             return false;
         }
         let dst = &mut buf[dst_off as usize..dst_off as usize + len as usize];
-        if let Err(e) = self.0.file.read_exact_at(dst, u64::from(n) * u64::from(bs) + u64::from(src_off)) {
-            self.fail(format!("reading block {n}: {e}"));
+        let (bs, src_off) = (bs as usize, src_off as usize);
+        let mut cache = self.0.cache.borrow_mut();
+        let sequential = cache.ahead.last.is_some_and(|last| last.checked_add(1) == Some(n));
+        cache.ahead.last = Some(n);
+        if cache.ahead.block(n, bs).is_none() && !(sequential && self.read_run(&mut cache.ahead, n).is_ok()) {
+            // Not sequential, or a run that cannot be read (it may hold bad
+            // blocks besides this one): this block alone.
+            cache.ahead.bytes.clear();
+            drop(cache);
+            if let Err(e) = self.0.file.read_exact_at(dst, u64::from(n) * bs as u64 + src_off as u64) {
+                self.fail(format!("reading block {n}: {e}"));
+            }
+            return true;
+        }
+        if let Some(block) = cache.ahead.block(n, bs) {
+            dst.copy_from_slice(&block[src_off..src_off + len as usize]);
         }
         true
+    }
+
+    /// Reads block `n` and the blocks after it (up to [`READ_AHEAD`], within
+    /// the image) into `ahead`, reusing its buffer.
+    fn read_run(&self, ahead: &mut Ahead, n: u32) -> std::io::Result<()> {
+        let bs = self.0.block_size as usize;
+        let count = (self.0.blocks - u64::from(n)).min(READ_AHEAD) as usize;
+        ahead.bytes.resize(count * bs, 0);
+        ahead.start = n;
+        self.0.file.read_exact_at(&mut ahead.bytes, u64::from(n) * bs as u64)
     }
 
     /// Loads block `n` and the blocks after it (up to [`READ_AHEAD`], within
@@ -201,7 +261,9 @@ impl Dev {
 
     fn modify(&self, n: u32, fresh: bool, f: impl FnOnce(&mut [u8])) {
         if self.with_block(n, fresh, f).is_some() {
-            self.0.cache.borrow_mut().dirty.insert(n);
+            let mut cache = self.0.cache.borrow_mut();
+            cache.dirty.insert(n);
+            cache.ahead.forget(n, self.0.block_size as usize);
         }
     }
 
@@ -378,4 +440,59 @@ pub fn buf_eq((a, aoff, b, boff, n): (&[u8], u32, &[u8], u32, u32)) -> bool {
 
 pub fn low32(v: u64) -> u32 {
     v as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BS: u32 = 1024;
+
+    /// A device over a zeroed scratch image of `blocks` blocks.
+    fn device(name: &str, blocks: u64) -> Dev {
+        let path = std::env::temp_dir().join(format!("cdsl-device-{}-{name}.img", std::process::id()));
+        let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path);
+        let file = file.expect("scratch image");
+        file.set_len(blocks * u64::from(BS)).expect("sized");
+        let _ = std::fs::remove_file(&path);
+        Dev::open(file, BS).expect("opens")
+    }
+
+    fn read_word(dev: &Dev, n: u32) -> u32 {
+        let bytes = dev_read_into((dev, n, vec![0; 4], 0, 0, 4));
+        u32::from_le_bytes(bytes.try_into().expect("four bytes"))
+    }
+
+    /// A run read ahead while a block was dirty in the cache holds the
+    /// file's stale copy: once the cache is written back and emptied, the
+    /// block must come from the file again, not from that run.
+    #[test]
+    fn a_run_read_ahead_does_not_outlive_the_cache() {
+        let dev = dev_set32((device("evict", 40_000), 5, 0, 0xDEAD_BEEF));
+        assert_eq!(read_word(&dev, 3), 0);
+        assert_eq!(read_word(&dev, 4), 0, "sequential: block 4 read with a run, 5 in it");
+        assert!(dev.0.cache.borrow().ahead.block(5, BS as usize).is_some(), "the run holds block 5");
+        for n in (100..100 + CACHE_BLOCKS as u32 + 64).step_by(READ_AHEAD as usize) {
+            dev_le32((&dev, n, 0));
+        }
+        assert!(!dev.0.cache.borrow().blocks.contains_key(&5), "the cache was emptied");
+        assert_eq!(read_word(&dev, 5), 0xDEAD_BEEF);
+        assert_eq!(dev.take_error(), None);
+    }
+
+    /// Blocks written while a run holds them are read back as written,
+    /// whether written whole (straight to the file) or in part (cached).
+    #[test]
+    fn writes_are_seen_through_a_run_read_ahead() {
+        let dev = device("writes", 64);
+        assert_eq!(read_word(&dev, 0), 0);
+        assert_eq!(read_word(&dev, 1), 0);
+        assert!(dev.0.cache.borrow().ahead.block(3, BS as usize).is_some(), "a run holds blocks 1 to 32");
+        let block = vec![7u8; BS as usize];
+        let dev = dev_write_from((dev, 2, &block, 0, 0, BS));
+        let dev = dev_write_from((dev, 3, &block, 0, 0, 4));
+        assert_eq!(read_word(&dev, 2), 0x0707_0707, "a whole block written straight to the file");
+        assert_eq!(read_word(&dev, 3), 0x0707_0707, "part of a block, through the cache");
+        assert_eq!(dev.take_error(), None);
+    }
 }
