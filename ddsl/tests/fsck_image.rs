@@ -7,31 +7,14 @@
 //! their field). Skipped, with a
 //! printed reason, where e2fsprogs is not installed.
 
+mod common;
+
+use common::{ddsl, debugfs, e2fsck, mke2fs_from, number_after, scratch, tools_present, utf8, EXT2};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const MKE2FS: &str = "/usr/sbin/mke2fs";
-const DEBUGFS: &str = "/usr/sbin/debugfs";
-const E2FSCK: &str = "/usr/sbin/e2fsck";
-
-fn tools_present() -> bool {
-    let missing: Vec<&str> = [MKE2FS, DEBUGFS, E2FSCK].into_iter().filter(|t| !Path::new(t).exists()).collect();
-    if !missing.is_empty() {
-        eprintln!("skipped: {} not installed (e2fsprogs); `make deps` installs it", missing.join(", "));
-    }
-    missing.is_empty()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddsl-fsck-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    dir
-}
 
 /// A populated image: `big` needs indirect blocks at either block size.
 fn image(block_size: u32, name: &str) -> PathBuf {
-    let dir = scratch(name);
+    let dir = scratch("fsck", name);
     let tree = dir.join("tree");
     std::fs::create_dir_all(tree.join("sub/deeper")).expect("tree");
     let big: Vec<u8> = (0..60_000u32).map(|i| (i * 7 % 251) as u8).collect();
@@ -41,44 +24,12 @@ fn image(block_size: u32, name: &str) -> PathBuf {
     std::os::unix::fs::symlink("small", tree.join("fast-link")).expect("fast symlink");
     std::os::unix::fs::symlink("x".repeat(80), tree.join("slow-link")).expect("slow symlink");
     let path = dir.join("disk.img");
-    let out = Command::new(MKE2FS)
-        .env(FAKE_TIME.0, FAKE_TIME.1)
-        .args(["-q", "-F", "-t", "ext2", "-b", &block_size.to_string(), "-d"])
-        .arg(&tree)
-        .arg(&path)
-        .arg("8M")
-        .output()
-        .expect("mke2fs runs");
-    assert!(out.status.success(), "mke2fs failed: {}", String::from_utf8_lossy(&out.stderr));
+    mke2fs_from(&tree, block_size, &path);
     path
 }
 
 fn e2fsck_clean(image: &Path) -> bool {
-    let out = Command::new(E2FSCK).arg("-fn").arg(image).output().expect("e2fsck runs");
-    out.status.success()
-}
-
-/// One clock for mke2fs and debugfs: `debugfs -w` stamps the superblock's
-/// write time, so a test comparing images byte for byte would fail whenever
-/// a second turned between the two.
-const FAKE_TIME: (&str, &str) = ("E2FSPROGS_FAKE_TIME", "1700000000");
-
-fn debugfs(image: &Path, request: &str, write: bool) -> String {
-    let mut command = Command::new(DEBUGFS);
-    command.env(FAKE_TIME.0, FAKE_TIME.1);
-    if write {
-        command.arg("-w");
-    }
-    let out = command.args(["-R", request]).arg(image).output().expect("debugfs runs");
-    assert!(out.status.success(), "debugfs -R '{request}' failed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The first number after `key` in debugfs output.
-fn number_after(text: &str, key: &str) -> u64 {
-    let rest = &text[text.find(key).unwrap_or_else(|| panic!("no `{key}` in {text}")) + key.len()..];
-    let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().unwrap_or_else(|_| panic!("no number after `{key}` in {text}"))
+    e2fsck(image).0
 }
 
 fn inode_of(image: &Path, file: &str) -> u64 {
@@ -89,15 +40,8 @@ fn block_of(image: &Path, file: &str, index: u64) -> u64 {
     debugfs(image, &format!("bmap {file} {index}"), false).trim().parse().expect("bmap prints a block number")
 }
 
-fn ddsl(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ddsl")).args(args).output().expect("ddsl runs");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
-}
-
 fn fsck(image: &Path) -> (i32, String) {
-    let (code, stdout, stderr) = ddsl(&["fsck", "../fs-examples/ext2/ext2.ddsl", image.to_str().expect("utf-8 path")]);
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let (code, stdout, _) = ddsl(&["fsck", EXT2, utf8(image)]);
     (code, stdout)
 }
 

@@ -16,87 +16,26 @@
 use cdsl::source::SourceMap;
 use ddsl::check::Checked;
 use proptest::prelude::*;
+mod common;
+
+use common::{
+    ddsl, debugfs, e2fsck, mke2fs_from, number_after, scratch, tools_present, utf8, word_after, EXT2, MKE2FS,
+};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-
-const MKE2FS: &str = "/usr/sbin/mke2fs";
-const DEBUGFS: &str = "/usr/sbin/debugfs";
-const E2FSCK: &str = "/usr/sbin/e2fsck";
-const EXT2: &str = "../fs-examples/ext2/ext2.ddsl";
-
-/// One clock for mke2fs and debugfs, as in fsck_image.rs.
-const FAKE_TIME: (&str, &str) = ("E2FSPROGS_FAKE_TIME", "1700000000");
-
-fn tools_present() -> bool {
-    let missing: Vec<&str> = [MKE2FS, DEBUGFS, E2FSCK].into_iter().filter(|t| !Path::new(t).exists()).collect();
-    if !missing.is_empty() {
-        eprintln!("skipped: {} not installed (e2fsprogs); `make deps` installs it", missing.join(", "));
-    }
-    missing.is_empty()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddsl-write-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    dir
-}
 
 /// An image with a one-block file `small`, a file `big` with indirect
 /// blocks and a directory `sub`.
 fn image(block_size: u32, name: &str) -> PathBuf {
-    let dir = scratch(name);
+    let dir = scratch("write", name);
     let tree = dir.join("tree");
     std::fs::create_dir_all(tree.join("sub")).expect("tree");
     std::fs::write(tree.join("small"), "hello\n").expect("small");
     let big: Vec<u8> = (0..60_000u32).map(|i| (i * 7 % 251) as u8).collect();
     std::fs::write(tree.join("big"), big).expect("big");
     let path = dir.join("disk.img");
-    let out = Command::new(MKE2FS)
-        .env(FAKE_TIME.0, FAKE_TIME.1)
-        .args(["-q", "-F", "-t", "ext2", "-b", &block_size.to_string(), "-d"])
-        .arg(&tree)
-        .arg(&path)
-        .arg("8M")
-        .output()
-        .expect("mke2fs runs");
-    assert!(out.status.success(), "mke2fs failed: {}", String::from_utf8_lossy(&out.stderr));
+    mke2fs_from(&tree, block_size, &path);
     path
-}
-
-fn e2fsck(image: &Path) -> (bool, String) {
-    let out = Command::new(E2FSCK).arg("-fn").arg(image).output().expect("e2fsck runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn debugfs(image: &Path, request: &str) -> String {
-    let out = Command::new(DEBUGFS).env(FAKE_TIME.0, FAKE_TIME.1).args(["-R", request]).arg(image).output();
-    let out = out.expect("debugfs runs");
-    assert!(out.status.success(), "debugfs -R '{request}' failed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The word after `key` in debugfs output.
-fn word_after(text: &str, key: &str) -> String {
-    let rest = &text[text.find(key).unwrap_or_else(|| panic!("no `{key}` in {text}")) + key.len()..];
-    rest.split_whitespace().next().unwrap_or_default().to_owned()
-}
-
-fn number_after(text: &str, key: &str) -> u64 {
-    word_after(text, key).parse().unwrap_or_else(|_| panic!("no number after `{key}` in {text}"))
-}
-
-fn ddsl(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ddsl")).args(args).output().expect("ddsl runs");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (out.status.code().unwrap_or(-1), stdout, stderr)
-}
-
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
 }
 
 fn fsck(spec: &str, image: &Path) -> (i32, String) {
@@ -116,7 +55,7 @@ fn set_fields_are_read_back_by_debugfs() {
     }
     for block_size in [1024, 4096] {
         let image = image(block_size, &format!("set{block_size}"));
-        let small = number_after(&debugfs(&image, "stat small"), "Inode:");
+        let small = number_after(&debugfs(&image, "stat small", false), "Inode:");
         let inode = inode_path(small);
         // (field, value, debugfs request, key, what debugfs prints after it)
         let cases = [
@@ -130,7 +69,7 @@ fn set_fields_are_read_back_by_debugfs() {
             let (code, stdout, stderr) = ddsl(&["set", EXT2, utf8(&image), field, value]);
             assert_eq!((code, stdout.as_str()), (0, ""), "set {field} {value}: {stderr}");
             assert!(stderr.starts_with(&format!("wrote: {field} (byte ")), "{stderr}");
-            assert_eq!(word_after(&debugfs(&image, request), key), *expected, "{field} at {block_size}");
+            assert_eq!(word_after(&debugfs(&image, request, false), key), *expected, "{field} at {block_size}");
         }
         let (clean, report) = e2fsck(&image);
         assert!(clean, "e2fsck -fn after set ({block_size}): {report}");
@@ -145,7 +84,7 @@ fn bad_fields_and_values_exit_1_with_path_and_offset() {
     }
     let image = image(1024, "errors");
     let before = std::fs::read(&image).expect("image");
-    let small = number_after(&debugfs(&image, "stat small"), "Inode:");
+    let small = number_after(&debugfs(&image, "stat small", false), "Inode:");
     let inode = inode_path(small);
     // (field, value, the error after `error: `)
     let cases = [
@@ -194,16 +133,16 @@ fn alloc_into_a_free_slot_leaves_the_image_clean() {
     }
     for block_size in [1024u64, 4096] {
         let image = image(block_size as u32, &format!("alloc{block_size}"));
-        let small = number_after(&debugfs(&image, "stat small"), "Inode:");
+        let small = number_after(&debugfs(&image, "stat small", false), "Inode:");
         let inode = inode_path(small);
-        let blocks = number_after(&debugfs(&image, "stat small"), "Blockcount:");
+        let blocks = number_after(&debugfs(&image, "stat small", false), "Blockcount:");
         let slot = format!("{inode}.i_block.file.direct[1]");
         let (code, stdout, stderr) = ddsl(&["alloc", EXT2, utf8(&image), "blocks", "--into", &slot]);
         assert_eq!(code, 0, "{stderr}");
         let unit: u64 = stdout.trim().parse().expect("a block number");
         assert!(stderr.contains(&format!("wrote: blocks#{unit} (byte ")), "{stderr}");
         assert!(stderr.contains(&format!("wrote: {slot} (byte ")), "{stderr}");
-        assert_eq!(debugfs(&image, "bmap small 1").trim(), unit.to_string());
+        assert_eq!(debugfs(&image, "bmap small 1", false).trim(), unit.to_string());
         assert_eq!(fsck(EXT2, &image), (0, String::new()), "ddsl fsck after alloc --into ({block_size})");
         // The layout derives neither i_blocks nor i_size: e2fsck wants them
         // right, and they are the caller's.
@@ -228,9 +167,9 @@ fn alloc_into_refuses_what_would_not_be_consistent() {
     }
     let image = image(1024, "alloc-errors");
     let before = std::fs::read(&image).expect("image");
-    let small = number_after(&debugfs(&image, "stat small"), "Inode:");
+    let small = number_after(&debugfs(&image, "stat small", false), "Inode:");
     let inode = inode_path(small);
-    let block = debugfs(&image, "bmap small 0").trim().to_owned();
+    let block = debugfs(&image, "bmap small 0", false).trim().to_owned();
     // (space, field, the error: parts separated by `|`)
     let cases = [
         ("blocks", format!("{inode}.i_block.file.direct[0]"), format!("already points to blocks#{block}")),
@@ -299,7 +238,7 @@ type Case = (&'static str, &'static str, usize, &'static [u8], &'static [&'stati
 
 #[test]
 fn checksums_over_a_written_field_are_recomputed() {
-    let dir = scratch("sums");
+    let dir = scratch("write", "sums");
     let (spec, image) = sums_image(&dir);
     let (spec, path) = (utf8(&spec), utf8(&image));
     let cases: [Case; 7] = [
@@ -355,7 +294,7 @@ fn checked(text: &str) -> Checked {
 fn fuzz_target() -> &'static (Checked, Vec<u8>) {
     static TARGET: OnceLock<(Checked, Vec<u8>)> = OnceLock::new();
     TARGET.get_or_init(|| {
-        let dir = scratch("fuzz");
+        let dir = scratch("write", "fuzz");
         if Path::new(MKE2FS).exists() {
             let text = std::fs::read_to_string(EXT2).expect("ext2.ddsl");
             let image = image(1024, "fuzz-image");
