@@ -143,18 +143,7 @@ pub fn fsck_with_budget(layout: &Checked, image: &[u8], max_nodes: usize, budget
     }
     let mut fixes = checksum_fixes(decoder.faults());
     let faults = decoder.faults().len();
-    let mut fsck = Fsck {
-        decoder: &mut decoder,
-        layout,
-        violations,
-        spaces: BTreeMap::new(),
-        work: 0,
-        out_of_work: false,
-        fixes: Vec::new(),
-    };
-    fsck.spaces();
-    fsck.claims(&walk);
-    fsck.reserves();
+    let mut fsck = Fsck::survey(&mut decoder, layout, violations, &walk);
     fsck.owners();
     fsck.bitmaps();
     fsck.frees();
@@ -244,22 +233,28 @@ pub fn allocate(layout: &Checked, image: &[u8], space: &str, max_nodes: usize) -
     }
     let mut decoder = Decoder::new(layout, image);
     let walk = walk::walk(&mut decoder, max_nodes);
-    let mut fsck = Fsck {
-        decoder: &mut decoder,
-        layout,
-        violations: Vec::new(),
-        spaces: BTreeMap::new(),
-        work: 0,
-        out_of_work: false,
-        fixes: Vec::new(),
-    };
-    fsck.spaces();
-    fsck.claims(&walk);
-    fsck.reserves();
-    fsck.allocate_in(space)
+    Fsck::survey(&mut decoder, layout, Vec::new(), &walk).allocate_in(space)
 }
 
-impl<'a> Fsck<'_, 'a> {
+impl<'d, 'a> Fsck<'d, 'a> {
+    /// The spaces of `layout` and who claims and reserves what in them:
+    /// what both checking and allocating start from.
+    fn survey(decoder: &'d mut Decoder<'a>, layout: &'a Checked, violations: Vec<Violation>, walk: &Walk) -> Self {
+        let mut fsck = Fsck {
+            decoder,
+            layout,
+            violations,
+            spaces: BTreeMap::new(),
+            work: 0,
+            out_of_work: false,
+            fixes: Vec::new(),
+        };
+        fsck.spaces();
+        fsck.claims(walk);
+        fsck.reserves();
+        fsck
+    }
+
     fn allocate_in(&mut self, space: &str) -> Result<Allocation, String> {
         let Some((from, to, usage)) = self.spaces.get(space) else { return Err(format!("no space `{space}`")) };
         let (from, to) = (*from, *to);
