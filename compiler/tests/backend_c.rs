@@ -33,7 +33,7 @@ use cdsl::core::{ir, lower};
 use cdsl::source::SourceMap;
 use cdsl_runtime::Value;
 use differential::{corpus_files, corpus_unit, entry_name, Backend, Unit};
-use programs::{cdsl_files, manifest};
+use programs::{cdsl_files_in, manifest};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -147,9 +147,7 @@ fn generated_c_is_clean_under_valgrind() {
         return;
     }
     // Programs that allocate and free boxed records and word arrays.
-    let mut files = cdsl_files("benches/engines");
-    files.extend(cdsl_files("tests/backend_rust"));
-    files.extend(cdsl_files("../fs-examples/cdsl"));
+    let files = cdsl_files_in(&["benches/engines", "tests/backend_rust", "../fs-examples/cdsl"]);
     let mut skipped = Vec::new();
     let units = corpus(&files, &mut skipped);
     // And random programs, whose every path frees what it allocated.

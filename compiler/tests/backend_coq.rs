@@ -22,7 +22,7 @@ use cdsl::source::SourceMap;
 use cdsl::syntax::loader;
 use cdsl::typeck::types::{Prim, Ty};
 use cdsl_runtime::{Library, Value, ValueStore};
-use programs::cdsl_files;
+use programs::cdsl_files_in;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -96,13 +96,15 @@ fn check_batched(dir: &Path, modules: &[(String, String)]) -> Result<(), String>
 
 /// Every corpus program that type-checks, each with a module name.
 fn corpus() -> Vec<(String, PathBuf, ir::Program)> {
-    let mut files = cdsl_files("benches/engines");
-    files.extend(cdsl_files("../fs-examples/cdsl"));
-    files.extend(cdsl_files("tests/backend_rust"));
-    files.extend(cdsl_files("tests/backend_coq"));
-    files.extend(cdsl_files("tests/typing/pass"));
-    files.extend(cdsl_files("tests/syntax/pass"));
-    files
+    let folders = [
+        "benches/engines",
+        "../fs-examples/cdsl",
+        "tests/backend_rust",
+        "tests/backend_coq",
+        "tests/typing/pass",
+        "tests/syntax/pass",
+    ];
+    cdsl_files_in(&folders)
         .into_iter()
         .enumerate()
         .filter_map(|(i, path)| {

@@ -23,7 +23,7 @@ use cdsl::interp::Interpreter;
 use cdsl::source::SourceMap;
 use cdsl::typeck::types::Ty;
 use cdsl_runtime::{Library, Value, ValueStore};
-use programs::{cdsl_files, manifest};
+use programs::{cdsl_files_in, manifest};
 use std::process::Command;
 
 fn core_of(name: &str, source: &str) -> ir::Program {
@@ -38,15 +38,20 @@ fn problems(output: &isabelle::Output) -> Vec<check::Problem> {
     check::check_session(&output.root, &output.theories, isabelle::BASE_THEORIES)
 }
 
+/// The corpora whose programs have functions worth running: the
+/// benchmarks, the examples (ext2 included) and the passing test programs.
+const PROGRAMS: &[&str] = &[
+    "benches/engines",
+    "../fs-examples/cdsl",
+    "../fs-examples/ext2",
+    "tests/backend_rust",
+    "tests/backend_coq",
+    "tests/typing/pass",
+];
+
 #[test]
 fn every_corpus_program_translates_and_is_structurally_sound() {
-    let mut files = cdsl_files("benches/engines");
-    files.extend(cdsl_files("../fs-examples/cdsl"));
-    files.extend(cdsl_files("../fs-examples/ext2"));
-    files.extend(cdsl_files("tests/backend_rust"));
-    files.extend(cdsl_files("tests/backend_coq"));
-    files.extend(cdsl_files("tests/typing/pass"));
-    files.extend(cdsl_files("tests/syntax/pass"));
+    let files = cdsl_files_in(&[PROGRAMS, &["tests/syntax/pass"]].concat());
     let (mut sessions, mut obligations) = (0, 0);
     for path in files {
         let Some((_, core)) = programs::load(&path) else { continue };
@@ -470,12 +475,7 @@ fn globals(output: &isabelle::Output) -> std::collections::HashMap<String, hol_e
 /// (`common/hol_eval.rs`), compute what the value interpreter computes.
 #[test]
 fn shallow_definitions_evaluate_as_the_value_interpreter() {
-    let mut files = cdsl_files("benches/engines");
-    files.extend(cdsl_files("../fs-examples/cdsl"));
-    files.extend(cdsl_files("../fs-examples/ext2"));
-    files.extend(cdsl_files("tests/backend_rust"));
-    files.extend(cdsl_files("tests/backend_coq"));
-    files.extend(cdsl_files("tests/typing/pass"));
+    let files = cdsl_files_in(PROGRAMS);
     let library = Library::default();
     let mut compared = 0;
     for path in files {

@@ -28,6 +28,11 @@ pub fn cdsl_files(dir: &str) -> Vec<PathBuf> {
     files
 }
 
+/// The `.cdsl` files of several folders, folder by folder.
+pub fn cdsl_files_in(dirs: &[&str]) -> Vec<PathBuf> {
+    dirs.iter().flat_map(|dir| cdsl_files(dir)).collect()
+}
+
 /// The core program of a file, if it parses and type-checks.
 pub fn load(path: &Path) -> Option<(SourceMap, ir::Program)> {
     let mut sources = SourceMap::new();
