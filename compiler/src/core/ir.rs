@@ -52,6 +52,33 @@ impl Function {
     }
 }
 
+/// The boxed record an abstract allocator makes, if `param -> result` is
+/// one: `SysState -> R (SysState, T take (..)) SysState`. Every engine
+/// implements allocators and deallocators by this shape, not by name.
+pub fn allocated<'t>(param: Option<&Ty>, result: &'t Ty) -> Option<&'t Ty> {
+    let (Some(Ty::Abstract { name, .. }), Ty::Variant(alts)) = (param, result) else { return None };
+    let Some(Ty::Tuple(items)) = alts.get("Success") else { return None };
+    if name != "SysState" || alts.len() != 2 || items.len() != 2 {
+        return None;
+    }
+    all_taken_boxed(&items[1])
+}
+
+/// Whether `param -> result` is an abstract deallocator:
+/// `(SysState, T take (..)) -> SysState`.
+pub fn deallocates(param: Option<&Ty>, result: &Ty) -> bool {
+    let (Some(Ty::Tuple(items)), Ty::Abstract { name, .. }) = (param, result) else { return false };
+    name == "SysState" && items.len() == 2 && all_taken_boxed(&items[1]).is_some()
+}
+
+/// The record type with every field taken, if `ty` is a boxed one.
+fn all_taken_boxed(ty: &Ty) -> Option<&Ty> {
+    match ty {
+        Ty::Record { fields, boxed: true, read_only: false } if fields.iter().all(|(_, f)| f.taken) => Some(ty),
+        _ => None,
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,

@@ -83,10 +83,10 @@ impl Compiled {
     fn compile<'p>(&'p self, function: &'p ir::Function) -> Function {
         let param = function.param.as_ref().map(|(_, t)| t);
         let Some(body) = &function.body else {
-            if let Some(fields) = allocates(param, &function.result) {
-                return Function::Alloc(fields);
+            if let Some(record) = ir::allocated(param, &function.result) {
+                return Function::Alloc(field_names(record));
             }
-            if frees(param, &function.result) {
+            if ir::deallocates(param, &function.result) {
                 return Function::Free;
             }
             let zero = function.type_args.first().and_then(zero_of);
@@ -495,28 +495,10 @@ fn field_index(ty: &Ty, field: &str) -> usize {
     }
 }
 
-/// The field names of a boxed record type with every field taken.
-fn all_taken_boxed(ty: &Ty) -> Option<Vec<Rc<str>>> {
+/// The field names of a record type, in order.
+fn field_names(ty: &Ty) -> Vec<Rc<str>> {
     match ty {
-        Ty::Record { fields, boxed: true, read_only: false } if fields.iter().all(|(_, f)| f.taken) => {
-            Some(fields.iter().map(|(n, _)| Rc::from(n.as_str())).collect())
-        }
-        _ => None,
+        Ty::Record { fields, .. } => fields.iter().map(|(n, _)| Rc::from(n.as_str())).collect(),
+        _ => Vec::new(),
     }
-}
-
-/// `SysState -> R (SysState, T take (..)) SysState`: an allocator.
-pub(super) fn allocates(param: Option<&Ty>, result: &Ty) -> Option<Vec<Rc<str>>> {
-    let (Some(Ty::Abstract { name, .. }), Ty::Variant(alts)) = (param, result) else { return None };
-    let Some(Ty::Tuple(items)) = alts.get("Success") else { return None };
-    if name != "SysState" || alts.len() != 2 || items.len() != 2 {
-        return None;
-    }
-    all_taken_boxed(&items[1])
-}
-
-/// `(SysState, T take (..)) -> SysState`: a deallocator.
-pub(super) fn frees(param: Option<&Ty>, result: &Ty) -> bool {
-    let (Some(Ty::Tuple(items)), Ty::Abstract { name, .. }) = (param, result) else { return false };
-    name == "SysState" && items.len() == 2 && all_taken_boxed(&items[1]).is_some()
 }

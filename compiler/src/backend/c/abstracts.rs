@@ -11,6 +11,7 @@
 
 use super::names::c_ident;
 use super::types::{is_plain, Types};
+use crate::core::ir::{allocated, deallocates};
 use crate::typeck::types::{Prim, Ty};
 
 /// The body of an abstract function instance (its parameter is `arg`);
@@ -22,7 +23,7 @@ pub fn body(
     result: &Ty,
     element: Option<&Ty>,
 ) -> Result<String, String> {
-    if let Some(record) = allocates(param, result) {
+    if let Some(record) = allocated(param, result) {
         let struct_name = types.name(record);
         let (r, tuple) = (types.repr(result), success_tuple(types, result)?);
         return Ok(format!(
@@ -31,7 +32,7 @@ pub fn body(
             types.tag(result, "Success")
         ));
     }
-    if frees(param, result) {
+    if deallocates(param, result) {
         return Ok("cdsl_free(arg.p1);\nreturn arg.p0;".to_owned());
     }
     crate::backend::check_runtime_signature(name, param, result)?;
@@ -177,29 +178,4 @@ fn step(types: &Types, name: &str, param: Option<&Ty>, sources: &[(&str, &str)])
         return Err(format!("`{name}` calls `f` on a record with other fields than the runtime passes"));
     }
     Ok(format!("({}){{ {} }}", types.repr(step_ty), parts.join(", ")))
-}
-
-/// The record type with every field taken, if `ty` is one.
-fn all_taken_boxed(ty: &Ty) -> Option<&Ty> {
-    match ty {
-        Ty::Record { fields, boxed: true, read_only: false } if fields.iter().all(|(_, f)| f.taken) => Some(ty),
-        _ => None,
-    }
-}
-
-/// `SysState -> R (SysState, T take (..)) SysState`: an allocator (the
-/// interpreters' rule, `interp::allocates`).
-fn allocates<'t>(param: Option<&Ty>, result: &'t Ty) -> Option<&'t Ty> {
-    let (Some(Ty::Abstract { name, .. }), Ty::Variant(alts)) = (param, result) else { return None };
-    let Some(Ty::Tuple(items)) = alts.get("Success") else { return None };
-    if name != "SysState" || alts.len() != 2 || items.len() != 2 {
-        return None;
-    }
-    all_taken_boxed(&items[1])
-}
-
-/// `(SysState, T take (..)) -> SysState`: a deallocator.
-fn frees(param: Option<&Ty>, result: &Ty) -> bool {
-    let (Some(Ty::Tuple(items)), Ty::Abstract { name, .. }) = (param, result) else { return false };
-    name == "SysState" && items.len() == 2 && all_taken_boxed(&items[1]).is_some()
 }

@@ -10,7 +10,7 @@
 
 use super::names::field_ident;
 use super::types::{all_taken, def_name, is_plain, zero};
-use crate::core::ir::Function;
+use crate::core::ir::{allocated, deallocates, Function};
 use crate::typeck::types::Ty;
 
 /// The body of an abstract function instance, reading its argument from
@@ -18,11 +18,11 @@ use crate::typeck::types::Ty;
 pub fn body(function: &Function) -> Result<String, String> {
     let param = function.param.as_ref().map(|(_, t)| t);
     let result = &function.result;
-    if let Some(record) = allocates(param, result) {
-        let Ty::Variant(_) = result else { unreachable!("bug: allocates checked the result") };
+    if let Some(record) = allocated(param, result) {
+        let Ty::Variant(_) = result else { unreachable!("bug: allocated checked the result") };
         return Ok(format!("{}::Success((arg, {}))", def_name(result), all_taken(record).map_err(|e| e.to_string())?));
     }
-    if frees(param, result) {
+    if deallocates(param, result) {
         return Ok("let (st, record) = arg;\nstd::mem::drop(record);\nst".to_owned());
     }
     let name = function.source_name.as_str();
@@ -104,29 +104,4 @@ fn step(name: &str, param: Option<&Ty>, sources: &[(&str, &str)]) -> Result<Stri
         return Err(format!("`{name}` calls `f` on a record with other fields than the runtime passes"));
     }
     Ok(format!("{} {{ {} }}", def_name(step_ty), parts.join(", ")))
-}
-
-/// The record type with every field taken, if `ty` is one.
-fn all_taken_boxed(ty: &Ty) -> Option<&Ty> {
-    match ty {
-        Ty::Record { fields, boxed: true, read_only: false } if fields.iter().all(|(_, f)| f.taken) => Some(ty),
-        _ => None,
-    }
-}
-
-/// `SysState -> R (SysState, T take (..)) SysState`: an allocator (the
-/// interpreters' rule, `interp::allocates`).
-fn allocates<'t>(param: Option<&Ty>, result: &'t Ty) -> Option<&'t Ty> {
-    let (Some(Ty::Abstract { name, .. }), Ty::Variant(alts)) = (param, result) else { return None };
-    let Some(Ty::Tuple(items)) = alts.get("Success") else { return None };
-    if name != "SysState" || alts.len() != 2 || items.len() != 2 {
-        return None;
-    }
-    all_taken_boxed(&items[1])
-}
-
-/// `(SysState, T take (..)) -> SysState`: a deallocator.
-fn frees(param: Option<&Ty>, result: &Ty) -> bool {
-    let (Some(Ty::Tuple(items)), Ty::Abstract { name, .. }) = (param, result) else { return false };
-    name == "SysState" && items.len() == 2 && all_taken_boxed(&items[1]).is_some()
 }
