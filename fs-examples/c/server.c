@@ -29,13 +29,13 @@
  *   9 readlink ino                           -> err, target:bytes
  *  10 link ino parent name now               -> err
  *  11 unlink parent name now                 -> err, orphan (the inode whose last link went, or 0)
- *  12 rmdir parent name now                  -> err
+ *  12 rmdir parent name now                  -> err, orphan (the directory removed)
  *  13 rename parent name new_parent new_name now -> err, orphan
  *  14 setattr ino mask mode uid gid size:u64 atime atime_ns mtime mtime_ns now -> err
  *  15 statfs                                 -> err, blocks, free, reserved, inodes, free_inodes, bs
  *  16 sync                                   -> (nothing: the status says it all)
  *  17 flush                                  -> (nothing): the cache written back, no fsync
- *  18 evict ino now                          -> err (frees an orphan from 11 or 13)
+ *  18 evict ino now                          -> err (frees an orphan from 11, 12 or 13)
  *
  * The generated argument and result types (`TupN_...`) are named only where
  * a call needs them; their names depend only on the types, so they are
@@ -294,9 +294,12 @@ static void serve(uint8_t op) {
         uint32_t parent = get32();
         cdsl_wordarray *name = get_bytes();
         Tup4_cce77394 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = GET_NOW(secs, nsecs)};
-        Tup2_fae5dee3 r = ext2_rmdir(arg);
+        Tup3_ef17360d r = ext2_rmdir(arg);
         cdsl_wordarray_free(name);
-        if (ok(r.p0)) put32(r.p1);
+        if (ok(r.p0)) {
+            put32(r.p1);
+            put32(r.p2);
+        }
         break;
     }
     case 13: {

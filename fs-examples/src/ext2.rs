@@ -123,7 +123,8 @@ pub trait Calls {
     fn link(&mut self, ino: u32, parent: u32, name: &[u8], now: Now) -> Result<u32, String>;
     /// (error, the inode whose last link this was or 0).
     fn unlink(&mut self, parent: u32, name: &[u8], now: Now) -> Result<(u32, u32), String>;
-    fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String>;
+    /// (error, the directory removed or 0).
+    fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<(u32, u32), String>;
     /// (error, the inode replaced whose last link this was or 0).
     fn rename(
         &mut self,
@@ -133,7 +134,7 @@ pub trait Calls {
         new_name: &[u8],
         now: Now,
     ) -> Result<(u32, u32), String>;
-    /// Frees an inode without links (that `unlink` or `rename` gave).
+    /// Frees an inode without links (that `unlink`, `rmdir` or `rename` gave).
     fn evict(&mut self, ino: u32, now: Now) -> Result<u32, String>;
     fn setattr(&mut self, ino: u32, change: Change, now: Now) -> Result<u32, String>;
     fn statfs(&mut self) -> Result<(u32, Totals), String>;
@@ -414,7 +415,9 @@ impl<C: Calls> Ops for Ext2<C> {
 
     fn rmdir(&mut self, parent: Ino, name: &[u8], caller: Caller) -> Result<(), Errno> {
         self.writable()?;
-        check(self.calls.rmdir(parent, name, now(&caller)).map_err(io)?)
+        let (err, orphan) = self.calls.rmdir(parent, name, now(&caller)).map_err(io)?;
+        self.orphaned(orphan, now(&caller))?;
+        check(err)
     }
 
     fn rename(
@@ -466,6 +469,15 @@ impl<C: Calls> Ops for Ext2<C> {
         let attr = self.getattr(ino)?;
         if attr.kind == Kind::Dir {
             return Err(Errno::EISDIR);
+        }
+        self.handles.open(ino);
+        Ok(attr)
+    }
+
+    fn opendir(&mut self, ino: Ino) -> Result<Attr, Errno> {
+        let attr = self.getattr(ino)?;
+        if attr.kind != Kind::Dir {
+            return Err(Errno::ENOTDIR);
         }
         self.handles.open(ino);
         Ok(attr)

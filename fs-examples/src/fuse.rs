@@ -8,8 +8,10 @@
 //!
 //! - `create` is `mknod` then [`Ops::open`]; `open` and `release` are
 //!   [`Ops::open`] and [`Ops::release`], which keep a file unlinked while
-//!   open alive until its last release. File handles are all 0 (the file
-//!   system counts handles per inode); opendir/releasedir keep no state.
+//!   open alive until its last release; `opendir` and `releasedir` are
+//!   [`Ops::opendir`] and [`Ops::release`], the same for a directory
+//!   removed while open. File handles are all 0 (the file system counts
+//!   handles per inode).
 //!   The one thing the glue remembers is a generation number per inode
 //!   made through the mount, because ext2 reuses inode numbers.
 //! - `fsync` and `fsyncdir` call [`Ops::sync`], so data is durable in the
@@ -488,8 +490,7 @@ impl Filesystem for Adapter {
     }
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
-        match from_fuse(ino).and_then(|i| self.call(|fs| fs.getattr(i))) {
-            Ok(a) if a.kind != Kind::Dir => reply.error(Errno::ENOTDIR.into()),
+        match from_fuse(ino).and_then(|i| self.call(|fs| fs.opendir(i))) {
             Ok(_) => reply.opened(FileHandle(0), FopenFlags::empty()),
             Err(e) => reply.error(e.into()),
         }
@@ -509,8 +510,8 @@ impl Filesystem for Adapter {
         }
     }
 
-    fn releasedir(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _flags: OpenFlags, reply: ReplyEmpty) {
-        reply.ok();
+    fn releasedir(&self, req: &Request, ino: INodeNo, _fh: FileHandle, _flags: OpenFlags, reply: ReplyEmpty) {
+        empty(reply, from_fuse(ino).and_then(|i| self.call(|fs| fs.release(i, caller(req)))));
     }
 
     fn fsyncdir(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _datasync: bool, reply: ReplyEmpty) {

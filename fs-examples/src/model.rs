@@ -34,7 +34,11 @@
 //! - Open files: a file whose last link goes while a handle is open keeps
 //!   its inode number, data and space, reachable by number (with no links)
 //!   until its last release, or the unmount; it cannot be linked again
-//!   (`ENOENT`).
+//!   (`ENOENT`). A directory removed (or renamed over) while open stays
+//!   too, as Linux's ext2 keeps it: no links, size 0, nothing to list or
+//!   look up (not even `.` and `..`), and nothing can be made in it
+//!   (`ENOENT`, as the VFS refuses); its blocks stay counted until it is
+//!   freed.
 //!
 //! What the kernel checks before calling (permissions, with
 //! `default_permissions`; setuid/setgid clearing) is not checked here.
@@ -222,6 +226,12 @@ impl Dir {
         self.blocks[b][i].kind = kind;
     }
 
+    /// Forgets every entry, `.` and `..` too (a directory removed while
+    /// open): the blocks stay, with unused records.
+    fn clear(&mut self) {
+        self.blocks.iter_mut().flatten().for_each(|r| r.ino = 0);
+    }
+
     fn is_empty(&self) -> bool {
         self.blocks.iter().flatten().all(|r| r.ino == 0 || r.name == b"." || r.name == b"..")
     }
@@ -334,6 +344,15 @@ impl Model {
         }
     }
 
+    /// A directory that can take new entries: not one removed while open.
+    fn live_dir(&self, ino: Ino) -> Result<&Dir, Errno> {
+        let dir = self.dir(ino)?;
+        match self.inode(ino)?.nlink {
+            0 => Err(Errno::ENOENT),
+            _ => Ok(dir),
+        }
+    }
+
     fn dir_mut(&mut self, ino: Ino) -> &mut Dir {
         match self.inodes.get_mut(&ino).map(|i| &mut i.data) {
             Some(Data::Dir(dir)) => dir,
@@ -371,7 +390,7 @@ impl Model {
 
     /// The parent of a new entry: a directory without `name`, with room.
     fn check_new_entry(&self, parent: Ino, name: &[u8], new_inode_blocks: u64) -> Result<(), Errno> {
-        let dir = self.dir(parent)?;
+        let dir = self.live_dir(parent)?;
         check_name(name)?;
         if dir.get(name).is_some() {
             return Err(Errno::EEXIST);
@@ -438,11 +457,15 @@ impl Model {
         self.getattr(ino)
     }
 
-    /// Drops one link; frees the inode at none, unless it is open.
+    /// Drops one link (both of an empty directory, which forgets its `.`
+    /// and `..`); frees the inode at none, unless it is open.
     fn drop_link(&mut self, ino: Ino, now: Time) {
         let Some(inode) = self.inodes.get_mut(&ino) else { return };
         inode.nlink = inode.nlink.saturating_sub(if inode.kind == Kind::Dir { 2 } else { 1 });
         inode.ctime = now;
+        if let Data::Dir(dir) = &mut inode.data {
+            dir.clear();
+        }
         if !self.handles.is_open(ino) {
             self.free_if_unlinked(ino);
         }
@@ -562,6 +585,7 @@ impl Ops for Model {
         let i = self.inode(ino)?;
         let size = match &i.data {
             Data::File { size, .. } => *size,
+            Data::Dir(_) if i.nlink == 0 => 0,
             Data::Dir(dir) => dir.blocks.len() as u64 * self.block_size as u64,
             Data::Symlink(target) => target.len() as u64,
             Data::Special => 0,
@@ -680,7 +704,7 @@ impl Ops for Model {
     ) -> Result<(), Errno> {
         let now = caller.now;
         let (ino, kind) = self.entry(parent, name)?;
-        self.dir(new_parent)?;
+        self.live_dir(new_parent)?;
         check_name(new_name)?;
         if new_name == b"." || new_name == b".." {
             return Err(Errno::EINVAL);
@@ -849,6 +873,15 @@ impl Ops for Model {
         let attr = self.getattr(ino)?;
         if attr.kind == Kind::Dir {
             return Err(Errno::EISDIR);
+        }
+        self.handles.open(ino);
+        Ok(attr)
+    }
+
+    fn opendir(&mut self, ino: Ino) -> Result<Attr, Errno> {
+        let attr = self.getattr(ino)?;
+        if attr.kind != Kind::Dir {
+            return Err(Errno::ENOTDIR);
         }
         self.handles.open(ino);
         Ok(attr)

@@ -158,9 +158,9 @@ pub struct Caller {
     pub now: Time,
 }
 
-/// The open file handles on each inode, which an implementation of [`Ops`]
-/// keeps to free an inode unlinked while open only when its last handle
-/// is released.
+/// The open handles (on files and directories) on each inode, which an
+/// implementation of [`Ops`] keeps to free an inode unlinked or removed
+/// while open only when its last handle is released.
 #[derive(Clone, Debug, Default)]
 pub struct Handles(std::collections::HashMap<Ino, u32>);
 
@@ -194,7 +194,10 @@ impl Handles {
 ///
 /// A file unlinked (or renamed over) while open keeps its data, readable and
 /// writable by inode number, until its last handle is released ([`Ops::open`],
-/// [`Ops::release`]); only then are it and its blocks freed (POSIX).
+/// [`Ops::release`]); only then are it and its blocks freed (POSIX). A
+/// directory removed (or renamed over) while open ([`Ops::opendir`]) stays
+/// too, with no links and nothing in it, so that its number is not given to
+/// another inode while the kernel still holds it.
 pub trait Ops {
     fn lookup(&mut self, parent: Ino, name: &[u8]) -> Result<Attr, Errno>;
     fn getattr(&mut self, ino: Ino) -> Result<Attr, Errno>;
@@ -229,11 +232,17 @@ pub trait Ops {
     fn write(&mut self, ino: Ino, offset: u64, data: &[u8], caller: Caller) -> Result<u32, Errno>;
     /// A handle on the file `ino` is opened (FUSE `open`, `create`); gives
     /// its attributes. The inode outlives its links until the handle's
-    /// release. Directories are not opened this way (`EISDIR`): the kernel
-    /// lists them through `opendir`, and `rmdir` frees them at once.
+    /// release. Directories are not opened this way (`EISDIR`) but by
+    /// [`Ops::opendir`].
     fn open(&mut self, ino: Ino) -> Result<Attr, Errno>;
-    /// A handle from [`Ops::open`] is closed: the last one on an inode
-    /// without links frees it.
+    /// A handle on the directory `ino` is opened (FUSE `opendir`; `ENOTDIR`
+    /// for anything else); gives its attributes. Removed while open, the
+    /// directory keeps its inode (no links, size 0: nothing to list or look
+    /// up, nothing can be made in it: `ENOENT`) until the handle's release.
+    fn opendir(&mut self, ino: Ino) -> Result<Attr, Errno>;
+    /// A handle from [`Ops::open`] or [`Ops::opendir`] is closed (FUSE
+    /// `release`, `releasedir`): the last one on an inode without links
+    /// frees it.
     fn release(&mut self, ino: Ino, caller: Caller) -> Result<(), Errno>;
     fn statfs(&mut self) -> Result<StatFs, Errno>;
     /// Makes everything written so far durable in the image.
@@ -246,8 +255,8 @@ pub trait Ops {
     fn flush(&mut self) -> Result<(), Errno> {
         self.sync()
     }
-    /// The mount ends: inodes unlinked while open whose handles were never
-    /// released are freed (the handles are gone with the mount), then
+    /// The mount ends: inodes unlinked or removed while open whose handles
+    /// were never released are freed (the handles are gone with the mount), then
     /// everything is made durable, as by `sync`.
     fn unmount(&mut self, caller: Caller) -> Result<(), Errno>;
 }

@@ -6,10 +6,12 @@
 //! must be byte-identical to the native engine's. `CDSL_FS_TRACES` sets the number of traces
 //! (default 48; `make soak` runs more).
 //!
-//! Traces open and close files too: a file unlinked (or renamed over)
-//! while open must stay readable and writable until its last close; the
+//! Traces open and close files and directories too: a file unlinked (or
+//! renamed over) while open must stay readable and writable until its last
+//! close, a directory removed (or renamed over) while open must stay, empty
+//! and without links, until its last close (its number not reused); the
 //! handles still open at the end are dropped by the unmount, which must
-//! free those files on both sides.
+//! free those inodes on both sides.
 
 use fs_examples::ext2::{self, Engine};
 use fs_examples::model::{Model, LOST_FOUND};
@@ -39,6 +41,13 @@ enum Op {
     Getattr(usize),
     /// Opens a handle on a known inode.
     Open(usize),
+    /// Opens a handle on a known directory (as `opendir`).
+    Opendir(usize),
+    /// Makes a directory, opens it, and removes it while open: by rmdir,
+    /// or (`true`) by renaming another new directory over it. Random
+    /// removals rarely meet an open directory; this makes one for the
+    /// rest of the trace to list, stat, create in, close or leave open.
+    RemoveOpenDir(usize, usize, bool),
     /// Closes one of the open handles (if any).
     Close(usize),
 }
@@ -73,6 +82,8 @@ fn op() -> impl Strategy<Value = Op> {
         i().prop_map(Op::Readdir),
         i().prop_map(Op::Getattr),
         i().prop_map(Op::Open),
+        i().prop_map(Op::Opendir),
+        (i(), i(), any::<bool>()).prop_map(|(d, n, over)| Op::RemoveOpenDir(d, n, over)),
         i().prop_map(Op::Close),
     ]
 }
@@ -85,6 +96,8 @@ enum Answer {
     Entries(Vec<(Ino, Vec<u8>, u64)>),
     Count(u32),
     Done,
+    /// The answers of an operation's steps, up to the first error.
+    Steps(Vec<Answer>),
     Err(Errno),
 }
 
@@ -120,15 +133,54 @@ fn run(fs: &mut dyn Ops, known: &[Ino], open: &[Ino], op: &Op, step: u32) -> Ans
             .map(|es| Answer::Entries(es.into_iter().map(|e| (e.ino, e.name, e.next)).collect())),
         Op::Getattr(f) => fs.getattr(ino(f)).map(Answer::Attr),
         Op::Open(f) => fs.open(ino(f)).map(Answer::Attr),
+        Op::Opendir(d) => fs.opendir(ino(d)).map(Answer::Attr),
+        Op::RemoveOpenDir(d, n, over) => Ok(remove_open_dir(fs, ino(d), n, over, caller)),
         Op::Close(_) if open.is_empty() => Ok(Answer::Done),
         Op::Close(h) => fs.release(open[h % open.len()], caller).map(|()| Answer::Done),
     })
 }
 
+/// `Op::RemoveOpenDir`: the answers of mkdir, opendir and the removal (and
+/// the mkdir of the directory renamed over it), up to the first error.
+fn remove_open_dir(fs: &mut dyn Ops, parent: Ino, n: usize, over: bool, caller: Caller) -> Answer {
+    let mut steps = Vec::new();
+    let mut step = |r: Result<Answer, Errno>| {
+        let ok = r.is_ok();
+        steps.push(r.unwrap_or_else(Answer::Err));
+        ok
+    };
+    let made = fs.mkdir(parent, &name(n), 0o755, caller);
+    let dir = made.as_ref().map_or(0, |a| a.ino);
+    let _ = step(made.map(Answer::Attr))
+        && step(fs.opendir(dir).map(Answer::Attr))
+        && match over {
+            false => step(fs.rmdir(parent, &name(n), caller).map(|()| Answer::Done)),
+            true => {
+                step(fs.mkdir(parent, b"over", 0o700, caller).map(Answer::Attr))
+                    && step(fs.rename(parent, b"over", parent, &name(n), caller).map(|()| Answer::Done))
+            }
+        };
+    Answer::Steps(steps)
+}
+
+/// The inodes an answer made or opened known.
+fn attrs(answer: &Answer) -> Vec<Ino> {
+    match answer {
+        Answer::Attr(a) => vec![a.ino],
+        Answer::Steps(steps) => steps.iter().flat_map(attrs).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The handles open after `op` answered `answer`.
 fn track_handles(open: &mut Vec<Ino>, known: &[Ino], op: &Op, answer: &Answer) {
     match (op, answer) {
-        (Op::Open(f), Answer::Attr(_)) => open.push(known[f % known.len()]),
+        (Op::Open(f) | Op::Opendir(f), Answer::Attr(_)) => open.push(known[f % known.len()]),
+        (Op::RemoveOpenDir(..), Answer::Steps(steps)) => {
+            if let Some(Answer::Attr(a)) = steps.get(1) {
+                open.push(a.ino);
+            }
+        }
         (Op::Close(h), Answer::Done) if !open.is_empty() => {
             open.remove(h % open.len());
         }
@@ -210,9 +262,9 @@ fn run_trace(image: &Path, engine: Engine, trace: &[Op]) -> Result<Vec<u8>, Test
         let got = run(ext2.as_mut(), &known, &open, op, step as u32);
         prop_assert_eq!(&got, &expected, "{:?} engine, step {} of {:?}", engine, step, trace);
         track_handles(&mut open, &known, op, &expected);
-        if let Answer::Attr(attr) = &expected {
-            if !known.contains(&attr.ino) {
-                known.push(attr.ino);
+        for ino in attrs(&expected) {
+            if !known.contains(&ino) {
+                known.push(ino);
             }
         }
     }

@@ -256,3 +256,61 @@ fn open_unlinked_files_live_until_their_last_release() {
         fsck_clean(&image);
     }
 }
+
+/// A directory removed (by rmdir, or renamed over) while open: it keeps its
+/// number and blocks, with no links, size 0 and nothing to list or look up;
+/// nothing can be made in it; freed at its last release, or by the unmount.
+/// Gives the blocks its last release freed.
+fn open_removed_dir(fs: &mut dyn Ops) -> u64 {
+    let later = Caller { now: Time { secs: CALLER.now.secs + 60, nsecs: 7 }, ..CALLER };
+    let d = fs.mkdir(ROOT, b"d", 0o755, CALLER).unwrap();
+    assert_eq!(fs.open(d.ino).unwrap_err(), Errno::EISDIR);
+    let f = fs.mknod(ROOT, b"f", 0o100644, 0, CALLER).unwrap().ino;
+    assert_eq!(fs.opendir(f).unwrap_err(), Errno::ENOTDIR);
+    fs.opendir(d.ino).unwrap();
+    fs.opendir(d.ino).unwrap();
+    let root_links = fs.getattr(ROOT).unwrap().nlink;
+    fs.rmdir(ROOT, b"d", later).unwrap();
+    assert_eq!(fs.getattr(ROOT).unwrap().nlink, root_links - 1, "its `..` went");
+    assert_eq!(fs.lookup(ROOT, b"d").unwrap_err(), Errno::ENOENT);
+    let dead = fs.getattr(d.ino).unwrap();
+    assert_eq!((dead.nlink, dead.size, dead.blocks, dead.ctime), (0, 0, d.blocks, later.now));
+    assert_eq!(fs.readdir(d.ino, 0, 100).unwrap(), Vec::new(), "nothing to list, not even `.` and `..`");
+    assert_eq!(fs.lookup(d.ino, b"..").unwrap_err(), Errno::ENOENT);
+    assert_eq!(fs.mkdir(d.ino, b"sub", 0o755, CALLER).unwrap_err(), Errno::ENOENT);
+    assert_eq!(fs.mknod(d.ino, b"g", 0o100644, 0, CALLER).unwrap_err(), Errno::ENOENT);
+    assert_eq!(fs.rename(ROOT, b"f", d.ino, b"f", CALLER).unwrap_err(), Errno::ENOENT);
+    assert_eq!(fs.link(f, d.ino, b"f", CALLER).unwrap_err(), Errno::ENOENT);
+    fs.setattr(d.ino, &SetAttr { mode: Some(0o700), ..SetAttr::default() }, CALLER).unwrap();
+    let next = fs.mkdir(ROOT, b"next", 0o755, CALLER).unwrap().ino;
+    assert_ne!(next, d.ino, "an open directory's number is not reused");
+    fs.release(d.ino, CALLER).unwrap();
+    assert_eq!(fs.getattr(d.ino).unwrap().nlink, 0, "one handle is still open");
+    let orphaned = fs.statfs().unwrap().bfree;
+    fs.release(d.ino, CALLER).unwrap();
+    assert_eq!(fs.getattr(d.ino).unwrap_err(), Errno::ENOENT, "freed at the last release");
+    let released = fs.statfs().unwrap().bfree;
+    // Renamed over while open, and still open at the unmount.
+    fs.opendir(next).unwrap();
+    fs.mkdir(ROOT, b"other", 0o755, CALLER).unwrap();
+    fs.rename(ROOT, b"other", ROOT, b"next", CALLER).unwrap();
+    assert_eq!((fs.getattr(next).unwrap().nlink, fs.getattr(ROOT).unwrap().nlink), (0, root_links));
+    assert_eq!(fs.readdir(next, 0, 100).unwrap(), Vec::new());
+    fs.unmount(CALLER).unwrap();
+    assert_eq!(fs.getattr(next).unwrap_err(), Errno::ENOENT, "freed by the unmount");
+    released - orphaned
+}
+
+#[test]
+fn open_removed_directories_live_until_their_last_release() {
+    let freed = open_removed_dir(&mut Model::new(1024));
+    assert_eq!(freed, 1, "the model freed the directory's block");
+    for engine in [Engine::Native, Engine::C, Engine::Update] {
+        let dir = scratch(&format!("orphan-dir-{engine:?}"));
+        let image = mkfs(&dir, 1024, 4096, None, 256);
+        let mut fs = ext2::open(&image, engine, false).expect("opens");
+        assert_eq!(open_removed_dir(fs.as_mut()), freed, "{engine:?} frees what the model frees");
+        drop(fs);
+        fsck_clean(&image);
+    }
+}

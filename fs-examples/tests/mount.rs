@@ -784,6 +784,58 @@ fn an_open_unlinked_file_lives_until_its_last_close() {
     });
 }
 
+/// A directory removed while open (rmdir, or renamed over) stays, with no
+/// links, until its last close: `fstat` on the handle answers (the same
+/// inode, `nlink` 0), listing it gives `ENOENT` (the kernel's rule for a
+/// dead directory), its inode number is not given to the next directory,
+/// and its block is freed at the close (the unmount's e2fsck checks the
+/// rest).
+#[test]
+fn an_open_removed_directory_lives_until_its_last_close() {
+    on_every_engine("orphan-dir", |m, _| {
+        fs::create_dir(m.path("d")).unwrap();
+        fs::write(m.path("d/f"), b"x").unwrap();
+        let d = File::open(m.path("d")).unwrap();
+        let ino = d.metadata().unwrap().ino();
+        fs::remove_file(m.path("d/f")).unwrap();
+        let linked = statfs_free(&m.mnt);
+        fs::remove_dir(m.path("d")).unwrap();
+        assert_eq!(errno(fs::metadata(m.path("d"))), libc::ENOENT);
+        let meta = d.metadata().unwrap();
+        assert!(meta.is_dir() && meta.ino() == ino, "fstat answers for the removed directory");
+        assert_eq!(meta.nlink(), 0);
+        assert_eq!(getdents(&d), Err(libc::ENOENT), "a removed directory lists nothing");
+        fs::create_dir(m.path("e")).unwrap();
+        let e = File::open(m.path("e")).unwrap();
+        assert_ne!(e.metadata().unwrap().ino(), ino, "an open directory's number is not reused");
+        assert!(statfs_free(&m.mnt) < linked, "freed while a handle is still open");
+        drop(d);
+        wait_for_free(&m.mnt, linked, "a removed directory's block after its last close");
+        // Renamed over while open.
+        fs::create_dir(m.path("over")).unwrap();
+        let before = statfs_free(&m.mnt);
+        fs::rename(m.path("over"), m.path("e")).unwrap();
+        assert_eq!(e.metadata().unwrap().nlink(), 0);
+        assert_eq!(getdents(&e), Err(libc::ENOENT));
+        assert!(statfs_free(&m.mnt) == before, "freed while a handle is still open");
+        drop(e);
+        wait_for_free(&m.mnt, before + 1, "a directory renamed over, after its last close");
+    });
+}
+
+/// One `getdents64` on an open directory: the bytes it gave, or the errno.
+fn getdents(dir: &File) -> Result<usize, i32> {
+    use std::os::fd::AsRawFd;
+    let mut buf = [0u8; 4096];
+    // SAFETY: the buffer is valid for its length for the whole call, and
+    // the descriptor is open (borrowed from `dir`).
+    let n = unsafe { libc::syscall(libc::SYS_getdents64, dir.as_raw_fd(), buf.as_mut_ptr(), buf.len()) };
+    match n {
+        n if n >= 0 => Ok(n as usize),
+        _ => Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)),
+    }
+}
+
 /// What `fsync` returns from, and what `close` leaves, is in the image
 /// file already: debugfs reads it there while the file system is mounted.
 #[test]

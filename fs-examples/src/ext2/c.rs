@@ -289,8 +289,8 @@ impl Calls for CEngine {
         self.err_word(Request::new(11).word(parent).bytes(name).now(now))
     }
 
-    fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String> {
-        self.err_only(Request::new(12).word(parent).bytes(name).now(now))
+    fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<(u32, u32), String> {
+        self.err_word(Request::new(12).word(parent).bytes(name).now(now))
     }
 
     fn rename(
@@ -412,7 +412,7 @@ mod tests {
         assert_eq!(c.evict(o, now), Ok(0));
         assert_eq!(c.getattr(o).map(|(err, _)| err), Ok(2), "ENOENT once freed");
         assert_eq!(c.lookup(2, b"g"), Ok((2, 0)));
-        assert_eq!(c.rmdir(2, b"d", now), Ok(39), "ENOTEMPTY");
+        assert_eq!(c.rmdir(2, b"d", now), Ok((39, 0)), "ENOTEMPTY");
         let change = Change { mask: 8 | 1, mode: 0o600, size: 200 * 1024, ..Change::default() };
         assert_eq!(c.setattr(f, change, now), Ok(0));
         let (err, attr) = c.getattr(f).expect("getattr");

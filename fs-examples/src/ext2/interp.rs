@@ -508,8 +508,8 @@ impl Calls for Interp {
         self.err_word("ext2_unlink", vec![Arg::Word(parent), owned(name), Arg::Now(now)])
     }
 
-    fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String> {
-        self.err_only("ext2_rmdir", vec![Arg::Word(parent), owned(name), Arg::Now(now)])
+    fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<(u32, u32), String> {
+        self.err_word("ext2_rmdir", vec![Arg::Word(parent), owned(name), Arg::Now(now)])
     }
 
     fn rename(
@@ -680,7 +680,7 @@ impl Calls for Remote {
         let name = name.to_vec();
         self.run(move |i| i.unlink(parent, &name, now))
     }
-    fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<u32, String> {
+    fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<(u32, u32), String> {
         let name = name.to_vec();
         self.run(move |i| i.rmdir(parent, &name, now))
     }

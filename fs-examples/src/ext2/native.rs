@@ -151,8 +151,11 @@ impl Calls for Native {
         })
     }
 
-    fn rmdir(&mut self, parent: u32, name: &[u8], at: Now) -> Result<u32, String> {
-        self.call(|dev| g::ext2_rmdir((dev, parent, name, g::now_of(at))))
+    fn rmdir(&mut self, parent: u32, name: &[u8], at: Now) -> Result<(u32, u32), String> {
+        self.call(|dev| {
+            let (dev, err, orphan) = g::ext2_rmdir((dev, parent, name, g::now_of(at)));
+            (dev, (err, orphan))
+        })
     }
 
     fn rename(
