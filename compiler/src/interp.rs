@@ -15,6 +15,9 @@
 
 mod compile;
 pub mod engines;
+// The one place the crate uses `unsafe`: calling the code it generates.
+#[allow(unsafe_code)]
+mod jit;
 pub mod literal;
 mod ops;
 
@@ -76,6 +79,8 @@ pub struct Interpreter<'p> {
     path: Vec<usize>,
     /// The function a function value last called back named, and its index.
     last_callback: Option<(Rc<str>, usize)>,
+    /// Whether bounded loops may run as native code (`jit`).
+    native_loops: bool,
 }
 
 impl<'p> Interpreter<'p> {
@@ -95,7 +100,14 @@ impl<'p> Interpreter<'p> {
             base: 0,
             path: Vec::new(),
             last_callback: None,
+            native_loops: true,
         }
+    }
+
+    /// Interprets every loop: no native code.
+    pub fn without_native_loops(mut self) -> Self {
+        self.native_loops = false;
+        self
     }
 
     pub fn with_fuel(mut self, fuel: u64) -> Self {
@@ -162,6 +174,10 @@ impl<'p> Interpreter<'p> {
                 Ok(items[0].clone())
             }
             Function::Library { name, zero } => {
+                let arg = match self.native_loop(name, arg, store)? {
+                    Ok(result) => return Ok(result),
+                    Err(arg) => arg,
+                };
                 let implementation = self.implementation(index, name)?;
                 let mut context = Context { zero: zero.clone(), store, callback: self };
                 implementation(name, arg, &mut context).map_err(|e| self.error(e.to_string()))
@@ -215,7 +231,7 @@ impl<'p> Interpreter<'p> {
     }
 }
 
-const OUT_OF_FUEL: &str = "out of fuel: the run took too many steps";
+pub(super) const OUT_OF_FUEL: &str = "out of fuel: the run took too many steps";
 
 impl Callback for Interpreter<'_> {
     fn call(&mut self, function: &Value, arg: Value, store: &mut dyn Store) -> Result<Value, RuntimeError> {

@@ -64,6 +64,11 @@ enum Command {
         /// Evaluation steps allowed before giving up.
         #[arg(long, default_value_t = cdsl::interp::DEFAULT_FUEL)]
         fuel: u64,
+        /// How the interpreters run bounded loops (`seq32`, `wordarray_map`,
+        /// ...): compiled to native code where the step function allows, or
+        /// every step interpreted.
+        #[arg(long, value_enum, default_value_t = LoopsArg::Native)]
+        loops: LoopsArg,
     },
     /// Check FILE and translate it.
     ///
@@ -100,6 +105,13 @@ enum Engine {
     Rust,
     /// Through the C backend: generated C compiled by `cc` and run.
     C,
+}
+
+/// How `cdsl run`'s interpreters run bounded loops.
+#[derive(Clone, Copy, ValueEnum)]
+enum LoopsArg {
+    Native,
+    Interpreted,
 }
 
 /// What `cdsl build` produces.
@@ -139,7 +151,13 @@ fn main() -> ExitCode {
         Command::Parse { file } => parse(file, colour),
         Command::Check { files } => check(files, colour),
         Command::Build { file, emit, out, abstracts } => build(file, emit, out, abstracts, colour),
-        Command::Run { file, function, arg, engine, fuel } => run(&file, &function, &arg, engine, fuel, colour),
+        Command::Run { file, function, arg, engine, fuel, loops } => {
+            let loops = match loops {
+                LoopsArg::Native => cdsl::interp::engines::Loops::Native,
+                LoopsArg::Interpreted => cdsl::interp::engines::Loops::Interpreted,
+            };
+            run(&file, &function, &arg, engine, (fuel, loops), colour)
+        }
     }
 }
 
@@ -189,8 +207,15 @@ fn load_checked(file: &std::path::Path, colour: Colour) -> Result<cdsl::typeck::
         .map_err(|errors| report(&sources, errors.iter().map(|e| e.to_diagnostic()).collect(), colour))
 }
 
-fn run(file: &std::path::Path, function: &str, arg: &str, engine: Engine, fuel: u64, colour: Colour) -> ExitCode {
-    use cdsl::interp::{engines, Interpreter};
+fn run(
+    file: &std::path::Path,
+    function: &str,
+    arg: &str,
+    engine: Engine,
+    (fuel, loops): (u64, cdsl::interp::engines::Loops),
+    colour: Colour,
+) -> ExitCode {
+    use cdsl::interp::engines;
     let typed = match load_checked(file, colour) {
         Ok(typed) => typed,
         Err(code) => return code,
@@ -238,10 +263,8 @@ fn run(file: &std::path::Path, function: &str, arg: &str, engine: Engine, fuel: 
                 }
             };
         }
-        Engine::Value => {
-            Interpreter::new(&core, &library).with_fuel(fuel).call(function, value, &mut cdsl_runtime::ValueStore)
-        }
-        Engine::Update => engines::run_update(&core, &library, function, value),
+        Engine::Value => engines::run_value_with(&core, &library, function, value, loops, fuel),
+        Engine::Update => engines::run_update_with(&core, &library, function, value, loops, fuel),
         Engine::Both => match engines::run_both(&core, &library, function, value, fuel) {
             engines::Agreement::Agree(v) => Ok(v),
             engines::Agreement::BothFailed(e) => Err(e),
@@ -254,6 +277,13 @@ fn run(file: &std::path::Path, function: &str, arg: &str, engine: Engine, fuel: 
                     std::io::stderr(),
                     "error: the engines disagree at {}: value semantics gave {value}, update semantics {update}",
                     path.join(" → ")
+                );
+                return ExitCode::from(1);
+            }
+            engines::Agreement::NativeLoopsDiffer { engine, interpreted, native } => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: {engine} semantics gave {interpreted} interpreting loops, but {native} with native loops"
                 );
                 return ExitCode::from(1);
             }

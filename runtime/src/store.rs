@@ -70,6 +70,9 @@ pub trait Store {
     /// place where the array is not shared.
     fn array_write(&mut self, array: Value, at: usize, items: &[Value]) -> Result<Value, Fault>;
     fn set_array(&mut self, array: Value, items: Vec<Value>) -> Result<Value, Fault>;
+    /// The elements, to change in place (a value-semantics array is first
+    /// made unshared, as `array_set` would).
+    fn array_mut<'a>(&'a mut self, array: &'a mut Value) -> Result<&'a mut [Value], Fault>;
     /// The value as value semantics sees it: objects read out of the heap.
     fn read_back(&self, value: &Value) -> Result<Value, Fault>;
 }
@@ -198,6 +201,13 @@ impl Store for ValueStore {
 
     fn set_array(&mut self, _: Value, items: Vec<Value>) -> Result<Value, Fault> {
         Ok(Value::Array(items.into()))
+    }
+
+    fn array_mut<'a>(&'a mut self, array: &'a mut Value) -> Result<&'a mut [Value], Fault> {
+        match array {
+            Value::Array(items) => Ok(unique(items)),
+            other => Err(Fault::NotAnArray(other.to_string())),
+        }
     }
 
     fn read_back(&self, value: &Value) -> Result<Value, Fault> {
@@ -404,6 +414,13 @@ impl Store for Heap {
             Object::Record(_) => return Err(Fault::NotAnArray("a record".to_owned())),
         }
         Ok(array)
+    }
+
+    fn array_mut<'a>(&'a mut self, array: &'a mut Value) -> Result<&'a mut [Value], Fault> {
+        match self.object_mut(array)? {
+            Object::Array(items) => Ok(items),
+            Object::Record(_) => Err(Fault::NotAnArray("a record".to_owned())),
+        }
     }
 
     fn read_back(&self, value: &Value) -> Result<Value, Fault> {

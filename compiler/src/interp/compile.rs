@@ -16,6 +16,7 @@
 //! functions can be given the store and the interpreter (to call back) at
 //! once.
 
+use super::jit::LoopTier;
 use super::ops::{binary, literal, unary, word_bits, word_op, zero_of};
 use super::{Eval, Interpreter};
 use crate::core::ir::{self, CaseArm, Expr, ExprKind};
@@ -39,6 +40,8 @@ pub struct Compiled {
     names: Vec<Rc<str>>,
     index: HashMap<Rc<str>, usize>,
     compiled: Vec<OnceCell<Function>>,
+    /// Loops compiled to native code (`jit`).
+    pub(super) loops: LoopTier,
 }
 
 /// A compiled function instance.
@@ -60,11 +63,26 @@ impl Compiled {
         let names: Vec<Rc<str>> = functions.iter().map(|f| Rc::from(f.name.as_str())).collect();
         let index = names.iter().enumerate().map(|(i, name)| (name.clone(), i)).collect();
         let compiled = functions.iter().map(|_| OnceCell::new()).collect();
-        Compiled { functions, names, index, compiled }
+        Compiled { functions, names, index, compiled, loops: LoopTier::default() }
     }
 
     pub(super) fn index_of(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
+    }
+
+    /// The core IR of function instance `name`.
+    pub(super) fn ir(&self, name: &str) -> Option<&ir::Function> {
+        self.index_of(name).map(|i| &self.functions[i])
+    }
+
+    pub(super) fn ir_at(&self, index: usize) -> &ir::Function {
+        &self.functions[index]
+    }
+
+    /// Every loop the native tier has tried, by step function: whether it
+    /// runs as native code, or why not.
+    pub fn native_loops(&self) -> Vec<(String, Result<(), String>)> {
+        self.loops.report(self)
     }
 
     pub(super) fn name(&self, index: usize) -> &Rc<str> {
@@ -102,7 +120,7 @@ impl Compiled {
 }
 
 /// Nodes in an expression: what a call of its function is charged in fuel.
-fn size(e: &Expr) -> u64 {
+pub(super) fn size(e: &Expr) -> u64 {
     let mut n = 1;
     e.for_each_child(&mut |child| n += size(child));
     n
