@@ -18,7 +18,8 @@
  *
  *   0 check                                  -> err, feature, ro_only:u8
  *   1 getattr ino                            -> err, mode, uid, gid, size:u64, links, sectors,
- *                                               atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns, rdev
+ *                                               atime:u64, atime_ns, mtime:u64, mtime_ns,
+ *                                               ctime:u64, ctime_ns, rdev
  *   2 lookup parent name                     -> err, ino
  *   3 readdir dir pos                        -> err, packed:bytes, used, next, size
  *   4 read ino off:u64 count                 -> err, data:bytes
@@ -31,7 +32,7 @@
  *  11 unlink parent name now                 -> err, orphan (the inode whose last link went, or 0)
  *  12 rmdir parent name now                  -> err, orphan (the directory removed)
  *  13 rename parent name new_parent new_name now -> err, orphan
- *  14 setattr ino mask mode uid gid size:u64 atime atime_ns mtime mtime_ns now -> err
+ *  14 setattr ino mask mode uid gid size:u64 atime:u64 atime_ns mtime:u64 mtime_ns now -> err
  *  15 statfs                                 -> err, blocks, free, reserved, inodes, free_inodes, bs
  *  16 sync                                   -> (nothing: the status says it all)
  *  17 flush                                  -> (nothing): the cache written back, no fsync
@@ -85,8 +86,10 @@ static cdsl_wordarray *get_bytes(void) {
     return buf;
 }
 
-/* The program's `Now` record, from two words of the request. */
-#define GET_NOW(secs, nsecs) (secs = get32(), nsecs = get32(), now_of((Tup2_143f7f3e){.p0 = secs, .p1 = nsecs}))
+/* The program's `Now` record, from the request: seconds (a signed count in
+ * two's complement, 64 bits) and nanoseconds. Every `now` in the table
+ * above is these two. */
+#define GET_NOW(secs, nsecs) (secs = get64(), nsecs = get32(), now_of((Tup2_352adb01){.p0 = secs, .p1 = nsecs}))
 
 /* ------------------------------------------------------------ output */
 
@@ -134,7 +137,8 @@ static bool ok(struct Abs_Dev *returned) {
 /* ------------------------------------------------------------ requests */
 
 static void serve(uint8_t op) {
-    uint32_t secs, nsecs;
+    uint64_t secs;
+    uint32_t nsecs;
     switch (op) {
     case 0: {
         Tup4_5a45b53d r = ext2_check(dev);
@@ -147,7 +151,7 @@ static void serve(uint8_t op) {
     }
     case 1: {
         uint32_t ino = get32();
-        Tup3_5f350ae6 r = ext2_getattr((Tup2_fae5dee3){.p0 = dev, .p1 = ino});
+        Tup3_18023bbb r = ext2_getattr((Tup2_fae5dee3){.p0 = dev, .p1 = ino});
         if (ok(r.p0)) {
             put32(r.p1);
             put32(r.p2.mode);
@@ -156,11 +160,11 @@ static void serve(uint8_t op) {
             put64(r.p2.size);
             put32(r.p2.links);
             put32(r.p2.sectors);
-            put32(r.p2.atime);
+            put64(r.p2.atime);
             put32(r.p2.atime_ns);
-            put32(r.p2.mtime);
+            put64(r.p2.mtime);
             put32(r.p2.mtime_ns);
-            put32(r.p2.ctime);
+            put64(r.p2.ctime);
             put32(r.p2.ctime_ns);
             put32(r.p2.rdev);
         }
@@ -206,7 +210,7 @@ static void serve(uint8_t op) {
         uint32_t ino = get32();
         uint64_t off = get64();
         cdsl_wordarray *data = get_bytes();
-        Tup5_1e2c4e03 arg = {.p0 = dev, .p1 = ino, .p2 = off, .p3 = data, .p4 = GET_NOW(secs, nsecs)};
+        Tup5_aa7f6502 arg = {.p0 = dev, .p1 = ino, .p2 = off, .p3 = data, .p4 = GET_NOW(secs, nsecs)};
         Tup3_ef17360d r = ext2_write(arg);
         cdsl_wordarray_free(data);
         if (ok(r.p0)) {
@@ -219,7 +223,7 @@ static void serve(uint8_t op) {
         uint32_t parent = get32();
         cdsl_wordarray *name = get_bytes();
         uint32_t mode = get32(), rdev = get32(), uid = get32(), gid = get32();
-        Tup8_f79807d4 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = mode, .p4 = rdev, .p5 = uid, .p6 = gid,
+        Tup8_c098de95 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = mode, .p4 = rdev, .p5 = uid, .p6 = gid,
                              .p7 = GET_NOW(secs, nsecs)};
         Tup3_ef17360d r = ext2_mknod(arg);
         cdsl_wordarray_free(name);
@@ -233,7 +237,7 @@ static void serve(uint8_t op) {
         uint32_t parent = get32();
         cdsl_wordarray *name = get_bytes();
         uint32_t mode = get32(), uid = get32(), gid = get32();
-        Tup7_037b6116 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = mode, .p4 = uid, .p5 = gid,
+        Tup7_ec3fc9e3 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = mode, .p4 = uid, .p5 = gid,
                              .p6 = GET_NOW(secs, nsecs)};
         Tup3_ef17360d r = ext2_mkdir(arg);
         cdsl_wordarray_free(name);
@@ -248,7 +252,7 @@ static void serve(uint8_t op) {
         cdsl_wordarray *name = get_bytes();
         cdsl_wordarray *target = get_bytes();
         uint32_t uid = get32(), gid = get32();
-        Tup7_9a0d1f06 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = target, .p4 = uid, .p5 = gid,
+        Tup7_b11d6293 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = target, .p4 = uid, .p5 = gid,
                              .p6 = GET_NOW(secs, nsecs)};
         Tup3_ef17360d r = ext2_symlink(arg);
         cdsl_wordarray_free(name);
@@ -272,7 +276,7 @@ static void serve(uint8_t op) {
     case 10: {
         uint32_t ino = get32(), parent = get32();
         cdsl_wordarray *name = get_bytes();
-        Tup5_090a0f9e arg = {.p0 = dev, .p1 = ino, .p2 = parent, .p3 = name, .p4 = GET_NOW(secs, nsecs)};
+        Tup5_fee1e02b arg = {.p0 = dev, .p1 = ino, .p2 = parent, .p3 = name, .p4 = GET_NOW(secs, nsecs)};
         Tup2_fae5dee3 r = ext2_link(arg);
         cdsl_wordarray_free(name);
         if (ok(r.p0)) put32(r.p1);
@@ -281,7 +285,7 @@ static void serve(uint8_t op) {
     case 11: {
         uint32_t parent = get32();
         cdsl_wordarray *name = get_bytes();
-        Tup4_cce77394 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = GET_NOW(secs, nsecs)};
+        Tup4_f11af055 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = GET_NOW(secs, nsecs)};
         Tup3_ef17360d r = ext2_unlink(arg);
         cdsl_wordarray_free(name);
         if (ok(r.p0)) {
@@ -293,7 +297,7 @@ static void serve(uint8_t op) {
     case 12: {
         uint32_t parent = get32();
         cdsl_wordarray *name = get_bytes();
-        Tup4_cce77394 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = GET_NOW(secs, nsecs)};
+        Tup4_f11af055 arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = GET_NOW(secs, nsecs)};
         Tup3_ef17360d r = ext2_rmdir(arg);
         cdsl_wordarray_free(name);
         if (ok(r.p0)) {
@@ -307,7 +311,7 @@ static void serve(uint8_t op) {
         cdsl_wordarray *name = get_bytes();
         uint32_t new_parent = get32();
         cdsl_wordarray *new_name = get_bytes();
-        Tup6_88f45b5c arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = new_parent, .p4 = new_name,
+        Tup6_5fffe45d arg = {.p0 = dev, .p1 = parent, .p2 = name, .p3 = new_parent, .p4 = new_name,
                              .p5 = GET_NOW(secs, nsecs)};
         Tup3_ef17360d r = ext2_rename(arg);
         cdsl_wordarray_free(name);
@@ -320,17 +324,17 @@ static void serve(uint8_t op) {
     }
     case 14: {
         uint32_t ino = get32();
-        Tup9_56ae2ddf c;
+        Tup9_cd502b9b c;
         c.p0 = get32(); /* mask */
         c.p1 = get32(); /* mode */
         c.p2 = get32(); /* uid */
         c.p3 = get32(); /* gid */
         c.p4 = get64(); /* size */
-        c.p5 = get32(); /* atime */
+        c.p5 = get64(); /* atime */
         c.p6 = get32();
-        c.p7 = get32(); /* mtime */
+        c.p7 = get64(); /* mtime */
         c.p8 = get32();
-        Tup4_ec1e1aa2 arg = {.p0 = dev, .p1 = ino, .p2 = change_of(c), .p3 = GET_NOW(secs, nsecs)};
+        Tup4_49d76653 arg = {.p0 = dev, .p1 = ino, .p2 = change_of(c), .p3 = GET_NOW(secs, nsecs)};
         Tup2_fae5dee3 r = ext2_setattr(arg);
         if (ok(r.p0)) put32(r.p1);
         break;
@@ -361,7 +365,7 @@ static void serve(uint8_t op) {
     }
     case 18: {
         uint32_t ino = get32();
-        Tup3_a8f35b8e arg = {.p0 = dev, .p1 = ino, .p2 = GET_NOW(secs, nsecs)};
+        Tup3_792b331b arg = {.p0 = dev, .p1 = ino, .p2 = GET_NOW(secs, nsecs)};
         Tup2_fae5dee3 r = ext2_evict(arg);
         if (ok(r.p0)) put32(r.p1);
         break;

@@ -46,9 +46,9 @@ pub struct RawAttr {
     pub size: u64,
     pub links: u32,
     pub sectors: u32,
-    pub atime: (u32, u32),
-    pub mtime: (u32, u32),
-    pub ctime: (u32, u32),
+    pub atime: Now,
+    pub mtime: Now,
+    pub ctime: Now,
     pub rdev: u32,
 }
 
@@ -71,12 +71,13 @@ pub struct Change {
     pub uid: u32,
     pub gid: u32,
     pub size: u64,
-    pub atime: (u32, u32),
-    pub mtime: (u32, u32),
+    pub atime: Now,
+    pub mtime: Now,
 }
 
-/// A time as the CDSL `Now` record holds it.
-pub type Now = (u32, u32);
+/// A time as the CDSL `Now` record holds it: seconds since the epoch (a
+/// signed count, in two's complement) and nanoseconds.
+pub type Now = (u64, u32);
 
 /// One engine's way of calling the CDSL entry points (`ext2_*`): the same
 /// arguments and results, in plain Rust. The `u32` first in a result is
@@ -232,12 +233,16 @@ fn check(code: u32) -> Result<(), Errno> {
     }
 }
 
-fn time((secs, nsecs): (u32, u32)) -> Time {
-    Time { secs: i64::from(secs), nsecs }
+fn time((secs, nsecs): Now) -> Time {
+    Time { secs: secs as i64, nsecs }
+}
+
+fn now_of(t: Time) -> Now {
+    (t.secs as u64, t.nsecs)
 }
 
 fn now(caller: &Caller) -> Now {
-    (caller.now.secs as u32, caller.now.nsecs)
+    now_of(caller.now)
 }
 
 /// An engine or device failure: reported, and answered with EIO.
@@ -372,8 +377,8 @@ impl<C: Calls> Ops for Ext2<C> {
             uid: changes.uid.unwrap_or(0),
             gid: changes.gid.unwrap_or(0),
             size: changes.size.unwrap_or(0),
-            atime: (atime.secs as u32, atime.nsecs),
-            mtime: (mtime.secs as u32, mtime.nsecs),
+            atime: now_of(atime),
+            mtime: now_of(mtime),
         };
         check(self.calls.setattr(ino, change, now(&caller)).map_err(io)?)?;
         self.getattr(ino)

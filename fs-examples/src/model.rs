@@ -30,7 +30,10 @@
 //! - Times: a new inode gets `now` for all three; a changed directory gets
 //!   `mtime = ctime = now`; a changed inode `ctime = now`; a write or a size
 //!   change `mtime = ctime = now` (explicit times in the same `setattr` win).
-//!   Reads change nothing (the model keeps no atime).
+//!   Reads change nothing (the model keeps no atime). Times are shown as
+//!   an inode of 256 bytes holds them (Linux's ext4 encoding, with 2 epoch
+//!   bits): from 1901-12-13 to 2446-05-10, a time outside clamped to the
+//!   nearer end with nanoseconds 0, as Linux's `timestamp_truncate` does.
 //! - Open files: a file whose last link goes while a handle is open keeps
 //!   its inode number, data and space, reachable by number (with no links)
 //!   until its last release, or the unmount; it cannot be linked again
@@ -562,6 +565,22 @@ fn tree_blocks(indices: impl Iterator<Item = u64>, block_size: u32) -> u64 {
     data + meta.len() as u64
 }
 
+/// The earliest and latest seconds an inode with the extra time fields
+/// holds (Linux's `EXT4_TIMESTAMP_MIN`, `EXT4_EXTRA_TIMESTAMP_MAX`).
+pub const TIME_MIN: i64 = i32::MIN as i64;
+pub const TIME_MAX: i64 = (1 << 34) - 1 + i32::MIN as i64;
+
+/// `t` as the inode stores it: clamped to [`TIME_MIN`]..=[`TIME_MAX`],
+/// nanoseconds 0 at either end (Linux's `timestamp_truncate`). Clamping
+/// as it is shown is clamping as it is stored: no time is computed from
+/// another.
+fn stored(t: Time) -> Time {
+    match t.secs.clamp(TIME_MIN, TIME_MAX) {
+        secs @ (TIME_MIN | TIME_MAX) => Time { secs, nsecs: 0 },
+        secs => Time { secs, nsecs: t.nsecs },
+    }
+}
+
 /// A name a directory entry can hold.
 fn check_name(name: &[u8]) -> Result<(), Errno> {
     if name.is_empty() || name.contains(&b'/') || name.contains(&0) {
@@ -599,9 +618,9 @@ impl Ops for Model {
             gid: i.gid,
             size,
             blocks: i.used * (self.block_size as u64 / 512),
-            atime: i.atime,
-            mtime: i.mtime,
-            ctime: i.ctime,
+            atime: stored(i.atime),
+            mtime: stored(i.mtime),
+            ctime: stored(i.ctime),
             rdev: i.rdev,
             blksize: self.block_size,
         })

@@ -30,6 +30,8 @@ enum Op {
     Create(usize, usize),
     Write(usize, u64, usize),
     Truncate(usize, u64),
+    /// Sets a known inode's atime and mtime (indices into [`TIMES`]).
+    Utimes(usize, usize, usize),
     Read(usize, u64, u32),
     Unlink(usize, usize),
     Rmdir(usize, usize),
@@ -61,6 +63,23 @@ fn name(i: usize) -> Vec<u8> {
     }
 }
 
+/// Times to set: before 1970, past 2038 (each epoch of the extra fields),
+/// the ends of what a 256-byte inode holds, and beyond them both. None in
+/// 2310–2378: e2fsck takes such times for pre-1970 ones that an old kernel
+/// encoded wrongly.
+const TIMES: [Time; 10] = [
+    Time { secs: -1_000_000_000, nsecs: 123 },
+    Time { secs: -1, nsecs: 999_999_999 },
+    Time { secs: i32::MAX as i64, nsecs: 5 },
+    Time { secs: 1 << 31, nsecs: 6 },
+    Time { secs: 4_102_444_800, nsecs: 7 },
+    Time { secs: (2 << 32) + 5, nsecs: 8 },
+    Time { secs: i32::MIN as i64, nsecs: 9 },
+    Time { secs: (1 << 34) - 1 + i32::MIN as i64, nsecs: 10 },
+    Time { secs: i64::MIN, nsecs: 11 },
+    Time { secs: 1 << 40, nsecs: 12 },
+];
+
 fn offset() -> impl Strategy<Value = u64> {
     prop_oneof![0..5000u64, Just(12 * 1024), 260 * 1024..270 * 1024u64, Just(70 << 20)]
 }
@@ -72,6 +91,7 @@ fn op() -> impl Strategy<Value = Op> {
         (i(), i()).prop_map(|(d, n)| Op::Create(d, n)),
         (i(), offset(), 0..20_000usize).prop_map(|(f, o, l)| Op::Write(f, o, l)),
         (i(), offset()).prop_map(|(f, s)| Op::Truncate(f, s)),
+        (i(), 0..TIMES.len(), 0..TIMES.len()).prop_map(|(f, a, m)| Op::Utimes(f, a, m)),
         (i(), offset(), 0..9000u32).prop_map(|(f, o, l)| Op::Read(f, o, l)),
         (i(), i()).prop_map(|(d, n)| Op::Unlink(d, n)),
         (i(), i()).prop_map(|(d, n)| Op::Rmdir(d, n)),
@@ -120,6 +140,10 @@ fn run(fs: &mut dyn Ops, known: &[Ino], open: &[Ino], op: &Op, step: u32) -> Ans
         }
         Op::Truncate(f, size) => {
             fs.setattr(ino(f), &SetAttr { size: Some(size), ..SetAttr::default() }, caller).map(Answer::Attr)
+        }
+        Op::Utimes(f, a, m) => {
+            let set = SetAttr { atime: Some(TIMES[a]), mtime: Some(TIMES[m]), ..SetAttr::default() };
+            fs.setattr(ino(f), &set, caller).map(Answer::Attr)
         }
         Op::Read(f, off, len) => fs.read(ino(f), off, len).map(Answer::Bytes),
         Op::Unlink(d, n) => fs.unlink(ino(d), &name(n), caller).map(|()| Answer::Done),

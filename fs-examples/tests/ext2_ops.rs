@@ -314,3 +314,82 @@ fn open_removed_directories_live_until_their_last_release() {
         fsck_clean(&image);
     }
 }
+
+/// What `debugfs -R 'stat PATH'` prints for an inode (times in UTC).
+fn debugfs_stat(image: &Path, path: &str) -> String {
+    let out = Command::new("debugfs")
+        .env("TZ", "UTC")
+        .arg("-R")
+        .arg(format!("stat {path}"))
+        .arg(image)
+        .output()
+        .expect("debugfs runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The time `debugfs stat` shows for field `name` (`atime`, `mtime`, ...).
+fn debugfs_time(stat: &str, name: &str) -> String {
+    let line = stat.lines().find(|l| l.trim_start().starts_with(&format!("{name}:"))).unwrap_or("");
+    line.split(" -- ").nth(1).unwrap_or("").trim().to_owned()
+}
+
+/// Times set by setattr and read back by getattr and by debugfs: with
+/// 256-byte inodes, from 1901 to 2446 (2 epoch bits above the 32-bit
+/// seconds, as Linux's ext4 stores them), clamped outside; with 128-byte
+/// inodes, clamped to the signed 32-bit range (1901 to 2038).
+#[test]
+fn times_before_1970_and_after_2038() {
+    let t = |secs, nsecs| Time { secs, nsecs };
+    let (y1950, y2100) = (t(-631_152_000, 250), t(4_102_444_800, 999_999_999));
+    let (min, max) = (i64::from(i32::MIN), (1 << 34) - 1 + i64::from(i32::MIN));
+    // (inode size, atime set, mtime set, atime read, mtime read, debugfs atime, debugfs mtime)
+    let cases = [
+        (256, y1950, y2100, y1950, y2100, "Sun Jan  1 00:00:00 1950", "Fri Jan  1 00:00:00 2100"),
+        (
+            256,
+            t(i64::MIN, 1),
+            t(max + 1, 1),
+            t(min, 0),
+            t(max, 0),
+            "Fri Dec 13 20:45:52 1901",
+            "Thu May 10 22:38:55 2446",
+        ),
+        (
+            128,
+            y1950,
+            y2100,
+            t(y1950.secs, 0),
+            t(i32::MAX.into(), 0),
+            "Sun Jan  1 00:00:00 1950",
+            "Tue Jan 19 03:14:07 2038",
+        ),
+        (128, t(min - 1, 0), t(0, 0), t(min, 0), t(0, 0), "Fri Dec 13 20:45:52 1901", "Thu Jan  1 00:00:00 1970"),
+    ];
+    let mut model = Model::new(1024);
+    for (n, (isize, atime, mtime, a_read, m_read, a_shown, m_shown)) in cases.into_iter().enumerate() {
+        let set = SetAttr { atime: Some(atime), mtime: Some(mtime), ..SetAttr::default() };
+        if isize == 256 {
+            let f = model.mknod(ROOT, format!("f{n}").as_bytes(), 0o100644, 0, CALLER).unwrap().ino;
+            let got = model.setattr(f, &set, CALLER).unwrap();
+            assert_eq!((got.atime, got.mtime), (a_read, m_read), "the model, case {n}");
+        }
+        for engine in [Engine::Native, Engine::C, Engine::Update] {
+            let dir = scratch(&format!("times-{n}-{engine:?}"));
+            let image = mkfs(&dir, 1024, 4096, None, isize);
+            let mut fs = ext2::open(&image, engine, false).expect("opens");
+            let f = fs.mknod(ROOT, b"f", 0o100644, 0, CALLER).unwrap().ino;
+            let got = fs.setattr(f, &set, CALLER).unwrap();
+            assert_eq!((got.atime, got.mtime), (a_read, m_read), "{engine:?}, case {n}");
+            assert_eq!(got.ctime.secs, CALLER.now.secs);
+            fs.unmount(CALLER).unwrap();
+            drop(fs);
+            let stat = debugfs_stat(&image, "/f");
+            let shown = (debugfs_time(&stat, "atime"), debugfs_time(&stat, "mtime"));
+            assert_eq!(shown, (a_shown.to_owned(), m_shown.to_owned()), "{engine:?}, case {n}:\n{stat}");
+            fsck_clean(&image);
+            let mut fs = ext2::open(&image, engine, false).expect("opens again");
+            let back = fs.getattr(f).unwrap();
+            assert_eq!((back.atime, back.mtime), (a_read, m_read), "{engine:?}, case {n}, after remounting");
+        }
+    }
+}

@@ -858,6 +858,38 @@ fn fsync_and_close_reach_the_image() {
     });
 }
 
+/// `touch -d` past 2038 and before 1970: `stat` through the mount shows
+/// the times set, and debugfs reads the same from the image once they are
+/// synced (256-byte inodes: 2 epoch bits above the 32-bit seconds).
+#[test]
+fn times_past_2038_and_before_1970() {
+    on_every_engine("times", |m, _| {
+        let times = [("future", "2100-01-01 00:00:00 UTC", 4_102_444_800, "Fri Jan  1 00:00:00 2100")];
+        let times =
+            times.into_iter().chain([("past", "1950-01-01 12:00:00 UTC", -631_108_800, "Sun Jan  1 12:00:00 1950")]);
+        for (name, date, secs, shown) in times {
+            fs::write(m.path(name), b"x").unwrap();
+            let touched = Command::new("touch").args(["-d", date]).arg(m.path(name)).status().expect("touch runs");
+            assert!(touched.success(), "touch -d {date}");
+            let meta = fs::metadata(m.path(name)).unwrap();
+            assert_eq!((meta.mtime(), meta.atime(), meta.mtime_nsec()), (secs, secs, 0), "{name}");
+            let Some(image) = &m.image else { continue };
+            File::open(m.path(name)).unwrap().sync_all().unwrap();
+            let out = Command::new("debugfs")
+                .env("TZ", "UTC")
+                .args(["-R", &format!("stat /{name}")])
+                .arg(image)
+                .output()
+                .expect("debugfs runs");
+            let stat = String::from_utf8_lossy(&out.stdout);
+            for field in ["atime", "mtime"] {
+                let line = stat.lines().find(|l| l.trim_start().starts_with(&format!("{field}:"))).unwrap_or("");
+                assert!(line.ends_with(shown), "debugfs reads another {field} of {name}:\n{stat}");
+            }
+        }
+    });
+}
+
 /// `allow_other,default_permissions`: another user works in the mount
 /// with the kernel checking permissions; writing or chowning clears
 /// setuid/setgid; new inodes belong to their creator.

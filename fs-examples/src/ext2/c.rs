@@ -54,7 +54,7 @@ impl Request {
         r
     }
     fn now(self, (secs, nsecs): Now) -> Request {
-        self.word(secs).word(nsecs)
+        self.wide(secs).word(nsecs)
     }
 }
 
@@ -91,6 +91,10 @@ impl Reply<'_> {
     }
     fn pair(&mut self) -> std::io::Result<(u32, u32)> {
         Ok((self.word()?, self.word()?))
+    }
+    /// A time: seconds (64 bits) and nanoseconds.
+    fn time(&mut self) -> std::io::Result<(u64, u32)> {
+        Ok((self.wide()?, self.word()?))
     }
 }
 
@@ -215,9 +219,9 @@ impl Calls for CEngine {
                 size: r.wide()?,
                 links: r.word()?,
                 sectors: r.word()?,
-                atime: r.pair()?,
-                mtime: r.pair()?,
-                ctime: r.pair()?,
+                atime: r.time()?,
+                mtime: r.time()?,
+                ctime: r.time()?,
                 rdev: r.word()?,
             };
             Ok((err, raw))

@@ -353,10 +353,11 @@ impl Interp {
                     inputs.push(v.clone());
                     v
                 }
-                Arg::Now((secs, nsecs)) => self.construct("now_of", vec![u32v(secs), u32v(nsecs)], store)?,
+                Arg::Now((secs, nsecs)) => self.construct("now_of", vec![Value::word(64, secs), u32v(nsecs)], store)?,
                 Arg::Change(c) => {
                     let parts = [c.mask, c.mode, c.uid, c.gid].map(u32v).into_iter();
-                    let rest = [c.atime.0, c.atime.1, c.mtime.0, c.mtime.1].map(u32v).into_iter();
+                    let (a, m) = (c.atime, c.mtime);
+                    let rest = [Value::word(64, a.0), u32v(a.1), Value::word(64, m.0), u32v(m.1)];
                     let all = parts.chain([Value::word(64, c.size)]).chain(rest).collect();
                     self.construct("change_of", all, store)?
                 }
@@ -422,7 +423,10 @@ impl Calls for Interp {
         let r = self.call("ext2_getattr", vec![Arg::Word(ino)])?;
         let r = items(&r)?;
         let a = &r[2];
-        let pair = |s: &str, ns: &str| -> Result<(u32, u32), String> { Ok((fw(a, s)?, fw(a, ns)?)) };
+        let pair = |s: &str, ns: &str| -> Result<(u64, u32), String> {
+            let secs = field(a, s)?;
+            Ok((secs.as_word().ok_or_else(|| format!("bug: {secs} where a word was expected"))?, fw(a, ns)?))
+        };
         let raw = RawAttr {
             mode: fw(a, "mode")?,
             uid: fw(a, "uid")?,
