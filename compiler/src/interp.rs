@@ -39,6 +39,14 @@ pub struct RunError {
     pub path: Vec<String>,
 }
 
+impl RunError {
+    /// Whether the run ended for want of fuel (wherever it was: a loop run
+    /// natively reports it at the loop's call, an interpreted one inside).
+    pub fn is_out_of_fuel(&self) -> bool {
+        self.message.starts_with(OUT_OF_FUEL)
+    }
+}
+
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (in {})", self.message, self.path.join(" → "))

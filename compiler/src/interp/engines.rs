@@ -96,7 +96,7 @@ pub fn run_both(program: &ir::Program, library: &Library, entry: &str, arg: Valu
         let native = run(program, library, entry, arg.clone(), Loops::Native, fuel);
         let same = match (&interpreted, &native) {
             (Ok(v), Ok(w)) => *v == w,
-            (Err(e), Err(f)) => e.message == f.message,
+            (Err(e), Err(f)) => e.message == f.message || (e.is_out_of_fuel() && f.is_out_of_fuel()),
             _ => false,
         };
         if !same {

@@ -251,7 +251,7 @@ impl Interpreter<'_> {
         let native = compiled.loops.get(&compiled, kind, step)?;
         let prepared = prepare(kind, &native, arg, store, self.fuel)?;
         let work = prepared.iterations.saturating_mul(native.cost);
-        if prepared.buffers.words() > 64 + work.saturating_mul(8) {
+        if prepared.buffers.words() > work.saturating_mul(8).saturating_add(64) {
             return Ok(None);
         }
         Ok(Some((native, prepared)))

@@ -1,0 +1,87 @@
+//! The interpreters' native loop tier on the programs it exists for: the
+//! `make bench` loop programs and the loops of `tests/native_loops/` run
+//! natively (not silently interpreted), and give what interpreting every
+//! step gives, on both semantics, down to running out of fuel.
+
+use cdsl::core::{ir, lower};
+use cdsl::interp::engines::{run_update_with, run_value_with, Loops};
+use cdsl::interp::{Compiled, Interpreter};
+use cdsl::source::SourceMap;
+use cdsl::syntax::loader;
+use cdsl_runtime::{Heap, Library, Value};
+use std::path::Path;
+use std::rc::Rc;
+
+fn load(path: &str) -> ir::Program {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let mut sources = SourceMap::new();
+    let (program, errors) = loader::load(&mut sources, &path).expect("readable");
+    assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    let typed = cdsl::typeck::check_loaded(&program).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+    lower::lower(&typed)
+}
+
+fn state_and(n: u32) -> Value {
+    Value::tuple(vec![Value::SysState, Value::word(32, u64::from(n))])
+}
+
+/// Runs `main` with native loops, checks every loop it met ran natively,
+/// and that both semantics interpreting every step agree with it.
+fn runs_natively_and_agrees(path: &str, arg: Value) {
+    let core = load(path);
+    let library = Library::default();
+    let compiled = Rc::new(Compiled::new(&core));
+    let native = Interpreter::on(compiled.clone(), &library).call("main", arg.clone(), &mut Heap::default());
+    let loops = compiled.native_loops();
+    assert!(!loops.is_empty(), "{path}: no loop was met");
+    for (step, outcome) in &loops {
+        assert_eq!(outcome, &Ok(()), "{path}: the loop over `{step}` was interpreted");
+    }
+    let native = native.unwrap_or_else(|e| panic!("{path}: {e}"));
+    for loops in [Loops::Native, Loops::Interpreted] {
+        let fuel = cdsl::interp::DEFAULT_FUEL;
+        let update = run_update_with(&core, &library, "main", arg.clone(), loops, fuel);
+        let value = run_value_with(&core, &library, "main", arg.clone(), loops, fuel);
+        assert_eq!(update.as_ref(), Ok(&native), "{path}: update semantics, loops {loops:?}");
+        assert_eq!(value.as_ref(), Ok(&native), "{path}: value semantics, loops {loops:?}");
+    }
+}
+
+#[test]
+fn the_benchmark_loops_run_natively() {
+    runs_natively_and_agrees("benches/engines/checksum.cdsl", state_and(5_000));
+    runs_natively_and_agrees("benches/engines/dirscan.cdsl", state_and(2_000));
+    runs_natively_and_agrees("benches/engines/bitmap.cdsl", state_and(3_000));
+}
+
+#[test]
+fn nested_loops_over_an_owned_array_run_natively() {
+    runs_natively_and_agrees("tests/native_loops/nested.cdsl", state_and(16));
+}
+
+/// A loop of 2^64 - 1 steps ends in the interpreter's out-of-fuel error
+/// natively too, having used the same fuel.
+#[test]
+fn a_huge_loop_runs_out_of_fuel_natively_as_interpreted() {
+    let core = load("tests/native_loops/huge_loop.cdsl");
+    let library = Library::default();
+    let huge = Value::word(64, u64::MAX);
+    let native = run_update_with(&core, &library, "main", huge.clone(), Loops::Native, 100_000);
+    let interpreted = run_update_with(&core, &library, "main", huge, Loops::Interpreted, 100_000);
+    let (Err(native), Err(interpreted)) = (native, interpreted) else { panic!("the loop finished") };
+    assert!(native.is_out_of_fuel() && interpreted.is_out_of_fuel(), "{native} / {interpreted}");
+    // The least fuel that interpreting needs is enough natively, and one
+    // step less is not.
+    let steps = Value::word(64, 1_000);
+    let run = |loops, fuel| run_update_with(&core, &library, "main", steps.clone(), loops, fuel);
+    let (mut short, mut enough) = (0, 1_000_000);
+    while enough - short > 1 {
+        let middle = (short + enough) / 2;
+        match run(Loops::Interpreted, middle) {
+            Ok(_) => enough = middle,
+            Err(_) => short = middle,
+        }
+    }
+    assert_eq!(run(Loops::Native, enough), Ok(Value::word(64, 499_500)));
+    assert_eq!(run(Loops::Native, short).map_err(|e| e.is_out_of_fuel()), Err(true));
+}
