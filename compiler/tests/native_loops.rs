@@ -85,3 +85,22 @@ fn a_huge_loop_runs_out_of_fuel_natively_as_interpreted() {
     assert_eq!(run(Loops::Native, enough), Ok(Value::word(64, 499_500)));
     assert_eq!(run(Loops::Native, short).map_err(|e| e.is_out_of_fuel()), Err(true));
 }
+
+/// A library that replaces a function native code implements itself gets
+/// its own implementation run: such loops are interpreted.
+#[test]
+fn a_replaced_library_function_is_not_compiled_over() {
+    fn seven(_: &str, _: Value, _: &mut cdsl_runtime::library::Context) -> Result<Value, cdsl_runtime::RuntimeError> {
+        Ok(Value::word(32, 7))
+    }
+    let core = load("benches/engines/checksum.cdsl");
+    let mut library = Library::default();
+    library.register("wordarray_get", seven);
+    let arg = state_and(100);
+    let fuel = cdsl::interp::DEFAULT_FUEL;
+    let native = run_update_with(&core, &library, "main", arg.clone(), Loops::Native, fuel);
+    let interpreted = run_update_with(&core, &library, "main", arg.clone(), Loops::Interpreted, fuel);
+    assert_eq!(native, interpreted);
+    let runtime_own = run_update_with(&core, &Library::default(), "main", arg, Loops::Native, fuel);
+    assert_ne!(native, runtime_own, "the replacement made no difference, so this test shows nothing");
+}

@@ -10,7 +10,7 @@
 
 use crate::store::{Fault, Store};
 use crate::value::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::rc::Rc;
 
@@ -64,12 +64,14 @@ pub type AbstractFn = fn(&str, Value, &mut Context) -> Result<Value, RuntimeErro
 /// Abstract functions by source name.
 pub struct Library {
     functions: HashMap<String, AbstractFn>,
+    /// The names whose implementation is still the runtime's own.
+    own: HashSet<String>,
 }
 
 impl Default for Library {
     /// The runtime's own functions.
     fn default() -> Library {
-        let mut library = Library { functions: HashMap::new() };
+        let mut library = Library { functions: HashMap::new(), own: HashSet::new() };
         library.register("wordarray_create", wordarray_create);
         library.register("wordarray_free", wordarray_free);
         library.register("wordarray_length", wordarray_length);
@@ -83,6 +85,7 @@ impl Default for Library {
         for (name, _, _) in NARROWING_CASTS {
             library.register(name, narrow);
         }
+        library.own = library.functions.keys().cloned().collect();
         library
     }
 }
@@ -113,6 +116,14 @@ impl Library {
     /// implementation at once.
     pub fn register(&mut self, name: &str, function: AbstractFn) {
         self.functions.insert(name.to_owned(), function);
+        self.own.remove(name);
+    }
+
+    /// Whether `name` is implemented by the runtime itself, not replaced by
+    /// a registration: compiled code may then implement it its own way (the
+    /// interpreters' native loops do, for loops and word-array access).
+    pub fn is_runtime_own(&self, name: &str) -> bool {
+        self.own.contains(name)
     }
 
     pub fn get(&self, name: &str) -> Option<AbstractFn> {

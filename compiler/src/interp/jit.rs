@@ -49,6 +49,16 @@ pub(super) enum LoopKind {
 }
 
 impl LoopKind {
+    /// The library's names of the loop (`seq32` and `seq64` are one
+    /// kind), to check they are the runtime's own.
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            LoopKind::Seq => &["seq32", "seq64"],
+            LoopKind::Map => &["wordarray_map"],
+            LoopKind::Fold => &["wordarray_fold"],
+        }
+    }
+
     pub(super) fn of(library_name: &str) -> Option<LoopKind> {
         Some(match library_name {
             "seq32" | "seq64" => LoopKind::Seq,
@@ -100,6 +110,8 @@ struct NativeLoop {
     elem: u8,
     /// Fuel one iteration costs at most, without nested loops.
     cost: u64,
+    /// The runtime library's functions it implements itself.
+    uses: Vec<&'static str>,
 }
 
 /// A loop's code, or why it has none.
@@ -153,7 +165,14 @@ impl LoopTier {
         // SAFETY: `lower_loop` gave the function exactly this signature: one
         // pointer argument, no result.
         let code = unsafe { std::mem::transmute::<*const u8, extern "C" fn(*mut u64)>(address) };
-        Ok(NativeLoop { code, acc: lowered.acc, obsv: lowered.obsv, elem: lowered.elem, cost: lowered.cost })
+        Ok(NativeLoop {
+            code,
+            acc: lowered.acc,
+            obsv: lowered.obsv,
+            elem: lowered.elem,
+            cost: lowered.cost,
+            uses: lowered.uses,
+        })
     }
 
     /// Every loop tried so far: its step function's name and whether it
@@ -249,6 +268,11 @@ impl Interpreter<'_> {
         };
         let compiled = self.compiled.clone();
         let native = compiled.loops.get(&compiled, kind, step)?;
+        // Code that implements a library function the library has replaced
+        // would not run the program the library does.
+        if !native.uses.iter().all(|name| self.library.is_runtime_own(name)) {
+            return Ok(None);
+        }
         let prepared = prepare(kind, &native, arg, store, self.fuel)?;
         let work = prepared.iterations.saturating_mul(native.cost);
         if prepared.buffers.words() > work.saturating_mul(8).saturating_add(64) {

@@ -39,6 +39,19 @@ pub(super) const FUEL_USED: usize = 4;
 /// The io word holding the fuel left when the run began.
 pub(super) const FUEL_LIMIT: usize = 5;
 
+/// The runtime library's functions native code implements, besides loops.
+const RUNTIME_OWN: [&str; 9] = [
+    "wordarray_get",
+    "wordarray_put",
+    "wordarray_length",
+    "u16_to_u8",
+    "u32_to_u8",
+    "u32_to_u16",
+    "u64_to_u8",
+    "u64_to_u16",
+    "u64_to_u32",
+];
+
 /// Calls inlined one inside another at most; deeper is left to the
 /// interpreter.
 const MAX_DEPTH: usize = 32;
@@ -60,6 +73,8 @@ pub(super) struct Lowered {
     /// The bits of the array's elements (map, fold).
     pub elem: u8,
     pub cost: u64,
+    /// The runtime library's functions the code implements itself.
+    pub uses: Vec<&'static str>,
 }
 
 /// Lowers the loop of `kind` over step function `step` into `func`, whose
@@ -97,12 +112,21 @@ pub(super) fn lower_loop(
     func.signature.params.push(AbiParam::new(I64));
     let mut context = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(func, &mut context);
-    let mut lower = Lower { compiled, b: &mut b, io: None, fuel_limit: None, depth: 0, nodes: 0, cost: 0 };
+    let mut lower = Lower {
+        compiled,
+        b: &mut b,
+        io: None,
+        fuel_limit: None,
+        depth: 0,
+        nodes: 0,
+        cost: 0,
+        uses: kind.names().to_vec(),
+    };
     lower.loop_body(kind, step, &acc, &obsv)?;
-    let cost = lower.cost;
+    let (cost, uses) = (lower.cost, lower.uses);
     b.seal_all_blocks();
     b.finalize(target);
-    Ok(Lowered { acc, obsv, elem, cost })
+    Ok(Lowered { acc, obsv, elem, cost, uses })
 }
 
 struct Lower<'a, 'b, 'f> {
@@ -115,6 +139,7 @@ struct Lower<'a, 'b, 'f> {
     nodes: usize,
     /// Fuel of one step: the body sizes of every function inlined.
     cost: u64,
+    uses: Vec<&'static str>,
 }
 
 fn args(flat: &[Ssa]) -> Vec<BlockArg> {
@@ -350,6 +375,9 @@ impl<'a> Lower<'a, '_, '_> {
     /// The runtime library's functions that native code implements itself.
     fn abstract_call(&mut self, function: &ir::Function, arg: Flat) -> Result<Flat, JitError> {
         let name = function.source_name.as_str();
+        if let Some(own) = RUNTIME_OWN.iter().find(|n| **n == name) {
+            self.uses.push(own);
+        }
         match (name, arg.as_slice()) {
             ("wordarray_get", [address, len, index]) => {
                 // Out of range reads the zero word past the end.
@@ -436,6 +464,7 @@ impl<'a> Lower<'a, '_, '_> {
                 };
                 let function = self.function(name)?;
                 if let Some(kind) = LoopKind::of(&function.source_name).filter(|_| function.body.is_none()) {
+                    self.uses.extend(kind.names());
                     return Ok((self.nested_loop(kind, a, env)?, &function.result));
                 }
                 let arg = match &function.param {
