@@ -794,10 +794,14 @@ fn an_open_unlinked_file_lives_until_its_last_close() {
 fn an_open_removed_directory_lives_until_its_last_close() {
     on_every_engine("orphan-dir", |m, _| {
         fs::create_dir(m.path("d")).unwrap();
+        let without_f = statfs_free(&m.mnt);
         fs::write(m.path("d/f"), b"x").unwrap();
         let d = File::open(m.path("d")).unwrap();
         let ino = d.metadata().unwrap().ino();
         fs::remove_file(m.path("d/f")).unwrap();
+        // The kernel releases `f` after its close, not before it returns:
+        // if the release comes after the unlink, `f` is freed only then.
+        wait_for_free(&m.mnt, without_f, "an unlinked file's block");
         let linked = statfs_free(&m.mnt);
         fs::remove_dir(m.path("d")).unwrap();
         assert_eq!(errno(fs::metadata(m.path("d"))), libc::ENOENT);
