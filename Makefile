@@ -24,6 +24,7 @@ run: build
 
 test: deps lint
 	$(CARGO) test --workspace
+	@scripts/check-generated.sh
 
 lint: deps
 	$(CARGO) fmt --all -- --check

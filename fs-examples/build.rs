@@ -35,11 +35,13 @@ fn main() {
 /// `ddsl gen ext2/ext2.ddsl --emit cdsl-fields --access block=Dev,dev_le,dev_set
 /// --access bytes=Buf,le,set -o ext2`: the layout's fields as CDSL
 /// definitions over the device's and the buffers' word access, which
-/// `ext2/geo.cdsl` includes. Written next to the program's sources (and
-/// git-ignored), not to `OUT_DIR`, so that every reader of the program —
-/// the interpreters at mount, `cdsl` on the command line, `make proofs` —
-/// finds it by the include's relative path; rewritten only when the layout
-/// changes it, so cargo does not rerun this script for it.
+/// `ext2/geo.cdsl` includes. Written next to the program's sources, not to
+/// `OUT_DIR`, so that every reader of the program — the interpreters at
+/// mount, `cdsl` on the command line, `make proofs` — finds it by the
+/// include's relative path, and committed, so that they find it in a fresh
+/// clone too (`make test` fails if a build changed it: commit it then);
+/// rewritten only when the layout changes it, so cargo does not rerun this
+/// script for it.
 fn generate_fields() -> Result<(), String> {
     use ddsl::gen::cdsl::fields::Interface;
     println!("cargo:rerun-if-changed={LAYOUT}");
