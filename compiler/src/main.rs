@@ -263,8 +263,8 @@ fn run(
                 }
             };
         }
-        Engine::Value => engines::run_value_with(&core, &library, function, value, loops, fuel),
-        Engine::Update => engines::run_update_with(&core, &library, function, value, loops, fuel),
+        Engine::Value => engines::Run::new(&core, &library).loops(loops).fuel(fuel).value(function, value),
+        Engine::Update => engines::Run::new(&core, &library).loops(loops).fuel(fuel).update(function, value),
         Engine::Both => match engines::run_both(&core, &library, function, value, fuel) {
             engines::Agreement::Agree(v) => Ok(v),
             engines::Agreement::BothFailed(e) => Err(e),

@@ -4,7 +4,7 @@
 //! step gives, on both semantics, down to running out of fuel.
 
 use cdsl::core::{ir, lower};
-use cdsl::interp::engines::{run_update_with, run_value_with, Loops};
+use cdsl::interp::engines::{Loops, Run};
 use cdsl::interp::{Compiled, Interpreter};
 use cdsl::source::SourceMap;
 use cdsl::syntax::loader;
@@ -39,9 +39,8 @@ fn runs_natively_and_agrees(path: &str, arg: Value) {
     }
     let native = native.unwrap_or_else(|e| panic!("{path}: {e}"));
     for loops in [Loops::Native, Loops::Interpreted] {
-        let fuel = cdsl::interp::DEFAULT_FUEL;
-        let update = run_update_with(&core, &library, "main", arg.clone(), loops, fuel);
-        let value = run_value_with(&core, &library, "main", arg.clone(), loops, fuel);
+        let run = Run::new(&core, &library).loops(loops);
+        let (update, value) = (run.update("main", arg.clone()), run.value("main", arg.clone()));
         assert_eq!(update.as_ref(), Ok(&native), "{path}: update semantics, loops {loops:?}");
         assert_eq!(value.as_ref(), Ok(&native), "{path}: value semantics, loops {loops:?}");
     }
@@ -66,14 +65,15 @@ fn a_huge_loop_runs_out_of_fuel_natively_as_interpreted() {
     let core = load("tests/native_loops/huge_loop.cdsl");
     let library = Library::default();
     let huge = Value::word(64, u64::MAX);
-    let native = run_update_with(&core, &library, "main", huge.clone(), Loops::Native, 100_000);
-    let interpreted = run_update_with(&core, &library, "main", huge, Loops::Interpreted, 100_000);
+    let run = |loops, fuel, n: &Value| Run::new(&core, &library).loops(loops).fuel(fuel).update("main", n.clone());
+    let native = run(Loops::Native, 100_000, &huge);
+    let interpreted = run(Loops::Interpreted, 100_000, &huge);
     let (Err(native), Err(interpreted)) = (native, interpreted) else { panic!("the loop finished") };
     assert!(native.is_out_of_fuel() && interpreted.is_out_of_fuel(), "{native} / {interpreted}");
     // The least fuel that interpreting needs is enough natively, and one
     // step less is not.
     let steps = Value::word(64, 1_000);
-    let run = |loops, fuel| run_update_with(&core, &library, "main", steps.clone(), loops, fuel);
+    let run = |loops, fuel| run(loops, fuel, &steps);
     let (mut short, mut enough) = (0, 1_000_000);
     while enough - short > 1 {
         let middle = (short + enough) / 2;
@@ -97,10 +97,9 @@ fn a_replaced_library_function_is_not_compiled_over() {
     let mut library = Library::default();
     library.register("wordarray_get", seven);
     let arg = state_and(100);
-    let fuel = cdsl::interp::DEFAULT_FUEL;
-    let native = run_update_with(&core, &library, "main", arg.clone(), Loops::Native, fuel);
-    let interpreted = run_update_with(&core, &library, "main", arg.clone(), Loops::Interpreted, fuel);
+    let native = Run::new(&core, &library).update("main", arg.clone());
+    let interpreted = Run::new(&core, &library).loops(Loops::Interpreted).update("main", arg.clone());
     assert_eq!(native, interpreted);
-    let runtime_own = run_update_with(&core, &Library::default(), "main", arg, Loops::Native, fuel);
+    let runtime_own = Run::new(&core, &Library::default()).update("main", arg);
     assert_ne!(native, runtime_own, "the replacement made no difference, so this test shows nothing");
 }

@@ -13,48 +13,61 @@ pub enum Loops {
     Interpreted,
 }
 
-fn interpreter<'p>(program: &'p ir::Program, library: &'p Library, loops: Loops, fuel: u64) -> Interpreter<'p> {
-    let interpreter = Interpreter::new(program, library).with_fuel(fuel);
-    match loops {
-        Loops::Native => interpreter,
-        Loops::Interpreted => interpreter.without_native_loops(),
+/// A run's settings: the program, its library, how loops run, and the fuel.
+#[derive(Clone, Copy)]
+pub struct Run<'p> {
+    program: &'p ir::Program,
+    library: &'p Library,
+    loops: Loops,
+    fuel: u64,
+}
+
+impl<'p> Run<'p> {
+    /// Native loops and the default fuel.
+    pub fn new(program: &'p ir::Program, library: &'p Library) -> Self {
+        Run { program, library, loops: Loops::Native, fuel: DEFAULT_FUEL }
+    }
+
+    pub fn loops(self, loops: Loops) -> Self {
+        Run { loops, ..self }
+    }
+
+    pub fn fuel(self, fuel: u64) -> Self {
+        Run { fuel, ..self }
+    }
+
+    fn interpreter(&self) -> Interpreter<'p> {
+        let interpreter = Interpreter::new(self.program, self.library).with_fuel(self.fuel);
+        match self.loops {
+            Loops::Native => interpreter,
+            Loops::Interpreted => interpreter.without_native_loops(),
+        }
+    }
+
+    /// Runs under value semantics.
+    pub fn value(&self, entry: &str, arg: Value) -> Result<Value, RunError> {
+        self.interpreter().call(entry, arg, &mut ValueStore)
+    }
+
+    /// Runs under update semantics; the result is read back out of the
+    /// heap, and anything still allocated that the result does not reach is
+    /// a leak.
+    pub fn update(&self, entry: &str, arg: Value) -> Result<Value, RunError> {
+        let mut heap = Heap::default();
+        let result = self.interpreter().call(entry, arg, &mut heap)?;
+        check_no_leaks(&heap, &result, entry)?;
+        heap.read_back(&result).map_err(|f| RunError { message: f.to_string(), path: vec![entry.to_owned()] })
     }
 }
 
 /// Runs under value semantics.
 pub fn run_value(program: &ir::Program, library: &Library, entry: &str, arg: Value) -> Result<Value, RunError> {
-    run_value_with(program, library, entry, arg, Loops::Native, DEFAULT_FUEL)
+    Run::new(program, library).value(entry, arg)
 }
 
-pub fn run_value_with(
-    program: &ir::Program,
-    library: &Library,
-    entry: &str,
-    arg: Value,
-    loops: Loops,
-    fuel: u64,
-) -> Result<Value, RunError> {
-    interpreter(program, library, loops, fuel).call(entry, arg, &mut ValueStore)
-}
-
-/// Runs under update semantics; the result is read back out of the heap, and
-/// anything still allocated that the result does not reach is a leak.
+/// Runs under update semantics (see [`Run::update`]).
 pub fn run_update(program: &ir::Program, library: &Library, entry: &str, arg: Value) -> Result<Value, RunError> {
-    run_update_with(program, library, entry, arg, Loops::Native, DEFAULT_FUEL)
-}
-
-pub fn run_update_with(
-    program: &ir::Program,
-    library: &Library,
-    entry: &str,
-    arg: Value,
-    loops: Loops,
-    fuel: u64,
-) -> Result<Value, RunError> {
-    let mut heap = Heap::default();
-    let result = interpreter(program, library, loops, fuel).call(entry, arg, &mut heap)?;
-    check_no_leaks(&heap, &result, entry)?;
-    heap.read_back(&result).map_err(|f| RunError { message: f.to_string(), path: vec![entry.to_owned()] })
+    Run::new(program, library).update(entry, arg)
 }
 
 fn check_no_leaks(heap: &Heap, result: &Value, entry: &str) -> Result<(), RunError> {
@@ -92,8 +105,9 @@ pub fn run_both(program: &ir::Program, library: &Library, entry: &str, arg: Valu
         Agreement::BothFailed(e) => Err(e),
         _ => return traced,
     };
-    for (engine, run) in [("value", run_value_with as RunWith), ("update", run_update_with)] {
-        let native = run(program, library, entry, arg.clone(), Loops::Native, fuel);
+    let run = Run::new(program, library).fuel(fuel);
+    for engine in ["value", "update"] {
+        let native = if engine == "value" { run.value(entry, arg.clone()) } else { run.update(entry, arg.clone()) };
         let same = match (&interpreted, &native) {
             (Ok(v), Ok(w)) => *v == w,
             (Err(e), Err(f)) => e.message == f.message || (e.is_out_of_fuel() && f.is_out_of_fuel()),
@@ -113,8 +127,6 @@ pub fn run_both(program: &ir::Program, library: &Library, entry: &str, arg: Valu
     }
     traced
 }
-
-type RunWith = fn(&ir::Program, &Library, &str, Value, Loops, u64) -> Result<Value, RunError>;
 
 fn run_both_traced(program: &ir::Program, library: &Library, entry: &str, arg: Value, fuel: u64) -> Agreement {
     let mut value_engine = Interpreter::new(program, library).with_fuel(fuel);
