@@ -26,7 +26,8 @@
 //!   already does, with `-o ro`).
 //!
 //! [`serve`] mounts (`allow_other,default_permissions`, fsname `cdslfs`),
-//! runs the session until unmounted (`fusermount3 -u`, `umount`, SIGINT,
+//! runs the session on four threads, each of which lingers for the next
+//! request a moment after answering one ([`Adapter::linger`]), until unmounted (`fusermount3 -u`, `umount`, SIGINT,
 //! SIGTERM or SIGHUP), then calls [`Ops::unmount`] (which frees files still
 //! waiting for a release, and syncs) and reports its result.
 use crate::ops::{Attr, Caller, DirEntry, Errno, Ino, Kind, Ops, SetAttr, Time, ROOT};
@@ -38,9 +39,11 @@ use fuser::{
 };
 use std::collections::HashMap;
 use std::ffi::OsStr;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long the kernel may cache attributes and entries. Every change goes
@@ -51,6 +54,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// default of one second made deleting files created a second earlier look
 /// each one up again).
 const TTL: Duration = Duration::from_secs(60);
+/// How long the session's thread waits, without sleeping, for the next
+/// request after answering one (see [`Adapter::linger`]).
+const LINGER: Duration = Duration::from_micros(50);
 /// Entries asked of [`Ops::readdir`] per kernel request.
 const READDIR_BATCH: usize = 128;
 
@@ -155,11 +161,40 @@ pub struct Adapter {
     /// (number, generation), so each new inode gets a new generation.
     generations: Mutex<Generations>,
     read_only: bool,
+    /// The session's /dev/fuse descriptor (a duplicate), once mounted; the
+    /// tests' adapters have none and never linger.
+    device: Arc<OnceLock<OwnedFd>>,
+    /// The id of the last FORGET or BATCH_FORGET request seen.
+    forgotten: AtomicU64,
 }
 
 impl Adapter {
     pub fn new(ops: Arc<Mutex<Box<dyn Ops + Send>>>, read_only: bool) -> Adapter {
-        Adapter { ops, read_only, generations: Mutex::new(Generations::default()) }
+        Adapter {
+            ops,
+            read_only,
+            generations: Mutex::new(Generations::default()),
+            device: Arc::default(),
+            forgotten: AtomicU64::new(0),
+        }
+    }
+
+    /// Called after each answer (and FORGET): waits up to [`LINGER`] for
+    /// the next request without sleeping, then returns to fuser's loop,
+    /// which reads it. A synchronous caller's next request follows within
+    /// microseconds: an unlink is a GETATTR of the directory (which
+    /// `default_permissions` needs after every change in it), the UNLINK
+    /// and a FORGET, one after the other. A thread running when a request
+    /// comes takes it at once; one asleep in `read` must first be woken,
+    /// often on the other CPU, which on this machine's virtual CPUs costs
+    /// more than the request. The kernel still wakes a sleeping thread
+    /// too, which finds nothing and sleeps again; and should this one be
+    /// off the CPU, that thread answers, as without lingering. Other
+    /// threads ready to run on this CPU run between the polls.
+    fn linger(&self) {
+        if let Some(device) = self.device.get() {
+            crate::sys::await_input(device.as_fd(), LINGER);
+        }
     }
 
     fn fs(&self) -> MutexGuard<'_, Box<dyn Ops + Send>> {
@@ -311,8 +346,20 @@ impl Filesystem for Adapter {
         Ok(())
     }
 
+    fn forget(&self, req: &Request, _ino: INodeNo, _nlookup: u64) {
+        // Nothing to drop: the glue keeps no per-lookup state, and an
+        // unlinked inode was freed at its unlink or last release. fuser
+        // calls this once per inode of a BATCH_FORGET, all with the
+        // batch's request id: linger once per request, not per inode.
+        let id = req.unique().0;
+        if self.forgotten.swap(id, Ordering::Relaxed) != id {
+            self.linger();
+        }
+    }
+
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
         self.entry(reply, from_fuse(parent).and_then(|p| self.call(|fs| fs.lookup(p, name.as_bytes()))), false);
+        self.linger();
     }
 
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
@@ -320,6 +367,7 @@ impl Filesystem for Adapter {
             Ok(attr) => reply.attr(&TTL, &attr.into()),
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn setattr(
@@ -353,6 +401,7 @@ impl Filesystem for Adapter {
             Ok(attr) => reply.attr(&TTL, &attr.into()),
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
@@ -360,6 +409,7 @@ impl Filesystem for Adapter {
             Ok(target) => reply.data(&target),
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn mknod(&self, req: &Request, parent: INodeNo, name: &OsStr, mode: u32, umask: u32, rdev: u32, reply: ReplyEntry) {
@@ -368,6 +418,7 @@ impl Filesystem for Adapter {
             .and_then(|()| from_fuse(parent))
             .and_then(|p| self.call(|fs| fs.mknod(p, name.as_bytes(), masked(mode, umask), rdev, caller(req))));
         self.entry(reply, result, true);
+        self.linger();
     }
 
     fn mkdir(&self, req: &Request, parent: INodeNo, name: &OsStr, mode: u32, umask: u32, reply: ReplyEntry) {
@@ -376,16 +427,19 @@ impl Filesystem for Adapter {
             .and_then(|()| from_fuse(parent))
             .and_then(|p| self.call(|fs| fs.mkdir(p, name.as_bytes(), masked(mode & 0o7777, umask), caller(req))));
         self.entry(reply, result, true);
+        self.linger();
     }
 
     fn unlink(&self, req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
         let result = self.writable().and_then(|()| from_fuse(parent));
         empty(reply, result.and_then(|p| self.call(|fs| fs.unlink(p, name.as_bytes(), caller(req)))));
+        self.linger();
     }
 
     fn rmdir(&self, req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
         let result = self.writable().and_then(|()| from_fuse(parent));
         empty(reply, result.and_then(|p| self.call(|fs| fs.rmdir(p, name.as_bytes(), caller(req)))));
+        self.linger();
     }
 
     fn symlink(&self, req: &Request, parent: INodeNo, link_name: &OsStr, target: &Path, reply: ReplyEntry) {
@@ -393,6 +447,7 @@ impl Filesystem for Adapter {
             self.call(|fs| fs.symlink(p, link_name.as_bytes(), target.as_os_str().as_bytes(), caller(req)))
         });
         self.entry(reply, result, true);
+        self.linger();
     }
 
     fn rename(
@@ -406,6 +461,7 @@ impl Filesystem for Adapter {
         reply: ReplyEmpty,
     ) {
         empty(reply, self.do_rename(req, (parent, name), (newparent, newname), flags));
+        self.linger();
     }
 
     fn link(&self, req: &Request, ino: INodeNo, newparent: INodeNo, newname: &OsStr, reply: ReplyEntry) {
@@ -415,6 +471,7 @@ impl Filesystem for Adapter {
             result.and_then(|(i, p)| self.call(|fs| fs.link(i, p, newname.as_bytes(), caller(req)))),
             false,
         );
+        self.linger();
     }
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
@@ -429,6 +486,7 @@ impl Filesystem for Adapter {
             Ok(_) => reply.opened(FileHandle(0), FopenFlags::empty()),
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn read(
@@ -446,6 +504,7 @@ impl Filesystem for Adapter {
             Ok(data) => reply.data(&data),
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn write(
@@ -465,11 +524,13 @@ impl Filesystem for Adapter {
             Ok(n) => reply.written(n),
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn flush(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _lock_owner: LockOwner, reply: ReplyEmpty) {
         let result = if self.read_only { Ok(()) } else { self.call(|fs| fs.flush()) };
         empty(reply, result);
+        self.linger();
     }
 
     fn release(
@@ -483,10 +544,12 @@ impl Filesystem for Adapter {
         reply: ReplyEmpty,
     ) {
         empty(reply, from_fuse(ino).and_then(|i| self.call(|fs| fs.release(i, caller(req)))));
+        self.linger();
     }
 
     fn fsync(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _datasync: bool, reply: ReplyEmpty) {
         empty(reply, self.sync());
+        self.linger();
     }
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
@@ -494,6 +557,7 @@ impl Filesystem for Adapter {
             Ok(_) => reply.opened(FileHandle(0), FopenFlags::empty()),
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn readdir(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectory) {
@@ -501,6 +565,7 @@ impl Filesystem for Adapter {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn readdirplus(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectoryPlus) {
@@ -508,14 +573,17 @@ impl Filesystem for Adapter {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn releasedir(&self, req: &Request, ino: INodeNo, _fh: FileHandle, _flags: OpenFlags, reply: ReplyEmpty) {
         empty(reply, from_fuse(ino).and_then(|i| self.call(|fs| fs.release(i, caller(req)))));
+        self.linger();
     }
 
     fn fsyncdir(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _datasync: bool, reply: ReplyEmpty) {
         empty(reply, self.sync());
+        self.linger();
     }
 
     fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
@@ -523,6 +591,7 @@ impl Filesystem for Adapter {
             Ok(s) => reply.statfs(s.blocks, s.bfree, s.bavail, s.files, s.ffree, s.bsize, s.namelen, s.bsize),
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn create(
@@ -548,6 +617,7 @@ impl Filesystem for Adapter {
             }
             Err(e) => reply.error(e.into()),
         }
+        self.linger();
     }
 
     fn fallocate(
@@ -561,6 +631,7 @@ impl Filesystem for Adapter {
         reply: ReplyEmpty,
     ) {
         reply.error(Errno::EOPNOTSUPP.into());
+        self.linger();
     }
 }
 
@@ -601,11 +672,13 @@ pub fn serve(
     config.acl = SessionACL::All;
     // Other threads wait for the next requests while one is answered,
     // which hides most of each round trip (fuse2fs runs libfuse's
-    // multi-threaded loop too); operations still run one at a time, under
-    // the file system's mutex.
+    // multi-threaded loop too), and the one that answered lingers
+    // (Adapter::linger); operations still run one at a time, under the
+    // file system's mutex.
     config.n_threads = Some(4);
     config.clone_fd = true;
     let adapter = Adapter::new(ops.clone(), options.read_only);
+    let device = adapter.device.clone();
     let mut session = Session::new(adapter, mountpoint, &config).map_err(|e| {
         let hint = match e.raw_os_error() {
             Some(libc::EPERM | libc::EACCES) => {
@@ -615,6 +688,10 @@ pub fn serve(
         };
         format!("cannot mount {}: {e}{hint}", mountpoint.display())
     })?;
+    // Without a duplicate (out of descriptors) the threads never linger.
+    if let Ok(fd) = session.as_fd().try_clone_to_owned() {
+        let _ = device.set(fd);
+    }
     let mut unmounter = session.unmount_callable();
     let where_ = mountpoint.to_path_buf();
     std::thread::Builder::new()

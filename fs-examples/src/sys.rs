@@ -1,7 +1,9 @@
 //! The few POSIX calls std lacks, each in one small safe function:
 //! blocking the termination signals and waiting for one, starting a new
-//! session, the real user id.
+//! session, the real user id, waiting a moment for input without sleeping.
 use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::time::{Duration, Instant};
 
 /// SIGINT, SIGTERM and SIGHUP, blocked in the calling thread (and every
 /// thread it starts afterwards) so that [`TerminationSignals::wait`] can
@@ -61,4 +63,54 @@ pub fn new_session() -> io::Result<()> {
 pub fn uid() -> u32 {
     // SAFETY: getuid cannot fail and has no preconditions.
     unsafe { libc::getuid() }
+}
+
+/// Waits up to `at_most` for `fd` to have input, without sleeping: it
+/// polls with no timeout, letting any other thread that is ready to run
+/// on this CPU go first between polls. Whether input came.
+pub fn await_input(fd: BorrowedFd<'_>, at_most: Duration) -> bool {
+    let start = Instant::now();
+    loop {
+        let mut poll = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: one initialised pollfd, and the count says one; a zero
+        // timeout never blocks. The descriptor is borrowed, so open.
+        let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+        if ready > 0 {
+            return true;
+        }
+        if ready < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return false;
+        }
+        if start.elapsed() >= at_most {
+            return false;
+        }
+        // SAFETY: sched_yield takes no arguments and cannot fail on Linux.
+        unsafe { libc::sched_yield() };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsFd;
+    use std::os::unix::net::UnixStream;
+
+    #[test]
+    fn await_input_sees_input_and_gives_up_after_its_time() {
+        let (mut writer, reader) = UnixStream::pair().unwrap();
+        let start = Instant::now();
+        assert!(!await_input(reader.as_fd(), Duration::from_millis(2)), "nothing written yet");
+        assert!(start.elapsed() >= Duration::from_millis(2));
+        writer.write_all(b"x").unwrap();
+        assert!(await_input(reader.as_fd(), Duration::ZERO), "input already there is seen at once");
+
+        let (mut writer, reader) = UnixStream::pair().unwrap();
+        let later = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(5));
+            writer.write_all(b"y")
+        });
+        assert!(await_input(reader.as_fd(), Duration::from_secs(10)), "input arriving while waiting");
+        later.join().unwrap().unwrap();
+    }
 }
