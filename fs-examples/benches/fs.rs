@@ -253,6 +253,17 @@ fn small_files(small: &Path, files: u64) -> Result<[f64; 3], String> {
     Ok([create, stat, delete])
 }
 
+/// The load averages (1, 5 and 15 minutes), printed with the results:
+/// other jobs on the machine move the ratios by tens of percent.
+fn load_average() -> String {
+    let loads = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let loads: Vec<&str> = loads.split(' ').take(3).collect();
+    match loads.len() {
+        3 => loads.join(" "),
+        _ => "unknown".into(),
+    }
+}
+
 /// A ratio with three significant digits, however small.
 fn ratio(r: f64) -> String {
     let decimals = if r >= 1.0 { 2 } else { (2.0 - r.log10().floor()).clamp(2.0, 8.0) as usize };
@@ -322,6 +333,7 @@ fn main() {
         kib(slow.tar_bytes)
     );
 
+    let load_before = load_average();
     let mut results: Vec<(System, Size, Times, Result<(), String>)> = Vec::new();
     for (system, size) in
         [(System::Fuse2fs, &full), (System::Cdslfs("native"), &full), (System::Cdslfs("update"), &slow)]
@@ -341,6 +353,7 @@ fn main() {
         }
     }
     let peer = &results[0].2;
+    println!("  load average before the run: {load_before}; after: {}", load_average());
     println!(
         "\n{:<34} {:>10} {:>16} {:>7} {:>16} {:>7}",
         "workload", "fuse2fs", "cdslfs native", "ratio", "cdslfs update", "ratio"
