@@ -890,20 +890,12 @@ impl Ops for Model {
 
     fn open(&mut self, ino: Ino) -> Result<Attr, Errno> {
         let attr = self.getattr(ino)?;
-        if attr.kind == Kind::Dir {
-            return Err(Errno::EISDIR);
-        }
-        self.handles.open(ino);
-        Ok(attr)
+        self.handles.open_as(ino, attr, false)
     }
 
     fn opendir(&mut self, ino: Ino) -> Result<Attr, Errno> {
         let attr = self.getattr(ino)?;
-        if attr.kind != Kind::Dir {
-            return Err(Errno::ENOTDIR);
-        }
-        self.handles.open(ino);
-        Ok(attr)
+        self.handles.open_as(ino, attr, true)
     }
 
     fn release(&mut self, ino: Ino, _caller: Caller) -> Result<(), Errno> {

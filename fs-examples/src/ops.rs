@@ -169,6 +169,20 @@ impl Handles {
         *self.0.entry(ino).or_default() += 1;
     }
 
+    /// Opens a handle on the inode `attr` describes, as a directory (for
+    /// [`Ops::opendir`]) or not (for [`Ops::open`]): `EISDIR` or `ENOTDIR`
+    /// when it is the other kind.
+    pub fn open_as(&mut self, ino: Ino, attr: Attr, directory: bool) -> Result<Attr, Errno> {
+        match (attr.kind == Kind::Dir, directory) {
+            (true, false) => Err(Errno::EISDIR),
+            (false, true) => Err(Errno::ENOTDIR),
+            _ => {
+                self.open(ino);
+                Ok(attr)
+            }
+        }
+    }
+
     /// Releases one handle on `ino`; `true` if it was the last. A release
     /// without an open (which the kernel never sends) changes nothing.
     pub fn release(&mut self, ino: Ino) -> bool {
