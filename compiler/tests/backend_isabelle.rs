@@ -336,8 +336,7 @@ keep n = n
 
 #[test]
 fn build_emit_isabelle_writes_a_session_that_thycheck_accepts() {
-    let dir = std::env::temp_dir().join(format!("cdsl-isabelle-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = cdsl_test_support::scratch("cdsl-isabelle-cli", "session");
     let cdsl = env!("CARGO_BIN_EXE_cdsl");
     let status = Command::new(cdsl)
         .args(["build", "--emit", "isabelle", "-o"])

@@ -29,7 +29,7 @@ fn parse_prints_a_program_that_parses_to_the_same_output() {
     let printed = stdout(&first);
     assert!(printed.contains("scan_step #{acc = #{live, free_slot}, obsv = blk, idx} ="), "{printed}");
     // The printed file goes into a copy of the tree its includes expect.
-    let root = std::env::temp_dir().join(format!("cdsl-cli-{}", std::process::id()));
+    let root = cdsl_test_support::scratch("cdsl-cli", "printed");
     let examples = root.join("fs-examples/cdsl");
     let runtime = root.join("runtime/cdsl");
     std::fs::create_dir_all(&examples).unwrap();
@@ -79,8 +79,7 @@ fn help_explains_every_subcommand() {
 
 #[test]
 fn build_rust_binds_abstract_functions_to_the_users_module() {
-    let dir = std::env::temp_dir().join(format!("cdsl-cli-abstracts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = cdsl_test_support::scratch("cdsl-cli", "abstracts");
     let source = dir.join("dev.cdsl");
     std::fs::write(&source, "type Dev\nbump : (Dev, U32) -> (Dev, U32)\n\nuse_it : (Dev, U32) -> (Dev, U32)\nuse_it (d, n) = bump (d, n + 1)\n").unwrap();
     let bound = cdsl(&["build", "--emit", "rust", "--abstracts", "crate::device", source.to_str().unwrap()]);

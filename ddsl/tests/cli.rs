@@ -49,7 +49,7 @@ fn dump_with_a_bad_layout_reports_it_and_exits_1() {
 
 #[test]
 fn gen_cdsl_writes_the_bindings() {
-    let dir = std::env::temp_dir().join(format!("ddsl-cli-gen-cdsl-{}", std::process::id()));
+    let dir = cdsl_test_support::scratch("ddsl-cli", "gen-cdsl");
     let out = dir.to_str().expect("utf-8 temp dir");
     let (code, stdout, stderr) = ddsl(&["gen", "../fs-examples/ext2/ext2.ddsl", "--emit", "cdsl", "-o", out]);
     assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
@@ -60,7 +60,7 @@ fn gen_cdsl_writes_the_bindings() {
 
 #[test]
 fn gen_rust_writes_the_module_and_warns_about_unsupported_structs() {
-    let dir = std::env::temp_dir().join(format!("ddsl-cli-gen-rust-{}", std::process::id()));
+    let dir = cdsl_test_support::scratch("ddsl-cli", "gen-rust");
     let out = dir.to_str().expect("utf-8 temp dir");
     let (code, stdout, stderr) =
         ddsl(&["gen", "--color", "never", "../fs-examples/ext2/ext2.ddsl", "--emit", "rust", "-o", out]);
@@ -94,8 +94,7 @@ fn walk_and_fsck_need_an_image_and_say_when_it_is_missing() {
 /// `fsck --fix` recomputes checksums a layout declares, in place.
 #[test]
 fn fsck_fix_rewrites_checksums() {
-    let dir = std::env::temp_dir().join(format!("ddsl-cli-fix-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = cdsl_test_support::scratch("ddsl-cli", "fix");
     let layout = dir.join("sum.ddsl");
     std::fs::write(
         &layout,

@@ -30,8 +30,7 @@ fn image(block_size: u32, name: &str) -> Option<PathBuf> {
         eprintln!("skipped: mke2fs is not installed (e2fsprogs); `make deps` installs it");
         return None;
     };
-    let dir = std::env::temp_dir().join(format!("ddsl-ext2-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let dir = cdsl_test_support::scratch_shared("ddsl-ext2", name);
     let path = dir.join("disk.img");
     let _ = std::fs::remove_file(&path);
     let status = Command::new(mke2fs)

@@ -22,10 +22,7 @@ fn case_count() -> usize {
 }
 
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddsl-gen-c-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    dir
+    cdsl_test_support::scratch("ddsl-gen-c", name)
 }
 
 fn cc_available() -> bool {

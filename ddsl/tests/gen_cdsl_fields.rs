@@ -188,7 +188,7 @@ fn generated_bindings_run_on_both_interpreters() {
 /// usage error.
 #[test]
 fn the_cli_writes_the_bindings_once() {
-    let out = std::env::temp_dir().join(format!("ddsl-cdsl-fields-{}", std::process::id()));
+    let out = cdsl_test_support::scratch("ddsl-cdsl-fields", "cli");
     let run = |access: &[&str]| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ddsl"));
         command.args(["gen", "../fs-examples/ext2/ext2.ddsl", "--emit", "cdsl-fields", "-o"]).arg(&out);

@@ -28,18 +28,11 @@ fn checked(path: &Path) -> ddsl::check::Checked {
 }
 
 fn have_coqc() -> bool {
-    let found = Command::new("coqc").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !found {
-        println!("skipped: `coqc` is not on PATH (Debian package `coq`; scripts/deps.sh installs it)");
-    }
-    found
+    cdsl_test_support::have_tool("coqc", "coq")
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddsl-gen-provers-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    dir
+    cdsl_test_support::scratch("ddsl-gen-provers", name)
 }
 
 fn make(dir: &Path, files: &[(String, String)]) -> Result<(), String> {

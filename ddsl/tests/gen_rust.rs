@@ -20,9 +20,7 @@ use std::sync::OnceLock;
 const MKE2FS: &str = "/usr/sbin/mke2fs";
 
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddsl-gen-rust-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    dir
+    cdsl_test_support::scratch_shared("ddsl-gen-rust", name)
 }
 
 /// The driver compiled against the module generated from ext2.ddsl, or

@@ -61,8 +61,7 @@ fn image(block_size: u32, test: &str) -> Option<PathBuf> {
         eprintln!("skipped: {MKE2FS} is not installed (e2fsprogs); `make deps` installs it");
         return None;
     }
-    let dir = std::env::temp_dir().join(format!("ddsl-walk-path-{}-{test}-{block_size}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = cdsl_test_support::scratch("ddsl-walk-path", &format!("{test}-{block_size}"));
     let tree = dir.join("tree");
     std::fs::create_dir_all(tree.join("sub/deeper")).expect("tree");
     for (name, bytes) in files() {

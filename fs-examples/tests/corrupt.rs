@@ -21,7 +21,7 @@ const CALLER: Caller = Caller { uid: 0, gid: 0, now: Time { secs: 1_700_000_000,
 fn pristine() -> &'static Vec<u8> {
     static IMAGE: OnceLock<Vec<u8>> = OnceLock::new();
     IMAGE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("cdslfs-corrupt-{}", std::process::id()));
+        let dir = cdsl_test_support::scratch("cdslfs-corrupt", "pristine");
         let tree = dir.join("tree");
         std::fs::create_dir_all(tree.join("d/e")).unwrap();
         for i in 0..40 {
@@ -43,7 +43,7 @@ fn pristine() -> &'static Vec<u8> {
 }
 
 fn scratch_image(case: u64, bytes: &[u8]) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("cdslfs-corrupt-{}-{case}.img", std::process::id()));
+    let path = cdsl_test_support::scratch_shared("cdslfs-corrupt", "cases").join(format!("{case}.img"));
     std::fs::write(&path, bytes).unwrap();
     path
 }

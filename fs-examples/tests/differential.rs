@@ -213,8 +213,7 @@ fn track_handles(open: &mut Vec<Ino>, known: &[Ino], op: &Op, answer: &Answer) {
 }
 
 fn fresh_image(case: u64) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cdslfs-diff-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let dir = cdsl_test_support::scratch_shared("cdslfs-diff", "images");
     let image = dir.join(format!("case{case}.img"));
     let status = Command::new("mke2fs")
         .args(["-q", "-F", "-t", "ext2", "-b", "1024", "-I", "256", "-N", "128"])

@@ -11,10 +11,7 @@ use std::process::Command;
 const CALLER: Caller = Caller { uid: 1000, gid: 1000, now: Time { secs: 1_700_000_000, nsecs: 123_456_789 } };
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cdslfs-ops-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
+    cdsl_test_support::scratch("cdslfs-ops", name)
 }
 
 /// Deterministic bytes, different for every file and offset.

@@ -90,8 +90,7 @@ impl Mount {
             return Err(why);
         }
         let n = SCRATCH.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("cdslfs-mount-{}-{name}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
+        let dir = cdsl_test_support::scratch("cdslfs-mount", &format!("{name}-{n}"));
         fs::create_dir_all(dir.join("mnt")).expect("scratch directory");
         let mut m = Mount { mnt: dir.join("mnt"), image: None, dir, mounted: false };
         let engine = match target {
@@ -581,7 +580,7 @@ fn wait_until(ready: impl Fn() -> bool, child: &mut Child) {
 /// The CLI's refusals: clear messages and exit codes, never a panic.
 #[test]
 fn cli_errors_are_clear() {
-    let dir = std::env::temp_dir().join(format!("cdslfs-cli-{}", std::process::id()));
+    let dir = cdsl_test_support::scratch("cdslfs-cli", "errors");
     fs::create_dir_all(dir.join("mnt")).unwrap();
     let run = |args: &[&str]| Command::new(CDSLFS).args(args).output().unwrap();
     let [missing, mnt, nomnt] =

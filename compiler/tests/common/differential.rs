@@ -156,9 +156,7 @@ pub fn generated_units<B: Backend>(backend: &B, cases: u64, skipped: &mut Vec<St
 
 /// A fresh scratch directory for one test.
 pub fn scratch(prefix: &str, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    dir
+    cdsl_test_support::scratch_shared(prefix, name)
 }
 
 /// A batch's stdout and stderr, or why it did not build or run.

@@ -28,10 +28,7 @@ pub fn tools_present() -> bool {
 
 /// A fresh directory for one test's files.
 pub fn scratch(suite: &str, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddsl-{suite}-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    dir
+    cdsl_test_support::scratch(&format!("ddsl-{suite}"), name)
 }
 
 /// An 8 MiB ext2 image at `image` holding the files of `tree`.
