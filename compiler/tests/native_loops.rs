@@ -103,3 +103,14 @@ fn a_replaced_library_function_is_not_compiled_over() {
     let runtime_own = Run::new(&core, &Library::default()).update("main", arg);
     assert_ne!(native, runtime_own, "the replacement made no difference, so this test shows nothing");
 }
+
+/// The code a loop becomes, readable and stable: the checksum's fold with
+/// its step function inlined (and its fuel counted), and the bitmap
+/// allocator's loop over a record holding an array.
+#[test]
+fn native_loop_code_snapshots() {
+    let checksum = Compiled::new(&load("benches/engines/checksum.cdsl"));
+    insta::assert_snapshot!("checksum_add", checksum.native_loop_ir("seq32", "add").expect("lowers"));
+    let bitmap = Compiled::new(&load("benches/engines/bitmap.cdsl"));
+    insta::assert_snapshot!("bitmap_alloc_one", bitmap.native_loop_ir("seq32", "alloc_one").expect("lowers"));
+}

@@ -85,6 +85,13 @@ impl Compiled {
         self.loops.report(self)
     }
 
+    /// The Cranelift IR a native loop is made from: `library` names the
+    /// loop (`seq32`, `wordarray_map`, ...), `step` its step function
+    /// instance.
+    pub fn native_loop_ir(&self, library: &str, step: &str) -> Result<String, String> {
+        super::jit::loop_ir(self, library, step)
+    }
+
     pub(super) fn name(&self, index: usize) -> &Rc<str> {
         &self.names[index]
     }

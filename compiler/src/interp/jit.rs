@@ -191,6 +191,18 @@ impl LoopTier {
     }
 }
 
+/// The Cranelift IR of the native loop that library loop `library` (say
+/// `seq32`) runs with step function instance `step`, as lowered before
+/// machine code is made from it; or why there is none.
+pub(super) fn loop_ir(compiled: &Compiled, library: &str, step: &str) -> Result<String, String> {
+    let kind = LoopKind::of(library).ok_or_else(|| format!("`{library}` is not a loop of the runtime library"))?;
+    let step = compiled.ir(step).ok_or_else(|| format!("no function instance `{step}`"))?;
+    let target = new_module().map_err(|e| e.to_string())?.target_config();
+    let mut func = cranelift_codegen::ir::Function::new();
+    lower::lower_loop(compiled, kind, step, &mut func, target).map_err(|e| e.to_string())?;
+    Ok(func.display().to_string())
+}
+
 fn new_module() -> Result<JITModule, JitError> {
     let host = |e: &dyn fmt::Display| JitError::unsupported(format!("no native code for this machine: {e}"));
     let mut flags = settings::builder();
