@@ -22,8 +22,10 @@
 //!   bytes lives in the inode. All free blocks are usable (the daemon runs
 //!   as root); writes are all or nothing (`ENOSPC` before any change).
 //! - Errors, checked in this order: the parent (`ENOENT`, `ENOTDIR`), the
-//!   name (`EINVAL` for empty, `/`, NUL, or `.`/`..` where they cannot be
-//!   used; `ENAMETOOLONG` over 255 bytes), the entry (`ENOENT`, `EEXIST`),
+//!   name (`EINVAL` for empty, `/` or NUL; `ENAMETOOLONG` over 255 bytes),
+//!   the entry (`ENOENT`, `EEXIST`; `.` and `..` are entries: as in Linux,
+//!   unlinking them is `EISDIR`, `rmdir` of `.` `EINVAL` (first of all) and
+//!   of `..` `ENOTEMPTY`, renaming either `EINVAL`),
 //!   its kind (`ENOTDIR`, `EISDIR`, `ENOTEMPTY`, `EINVAL` for a directory
 //!   moved under itself), limits (`EMLINK` at 32,000 links, `EFBIG` past
 //!   [`max_file_size`]) and space (`ENOSPC`).
@@ -503,13 +505,11 @@ impl Model {
         }
     }
 
-    /// Looks an existing entry up for removal or renaming.
+    /// Looks an existing entry up for removal or renaming (`.` and `..`
+    /// are entries too: each operation refuses them its own way, as Linux).
     fn entry(&self, parent: Ino, name: &[u8]) -> Result<(Ino, Kind), Errno> {
         let dir = self.dir(parent)?;
         check_name(name)?;
-        if name == b"." || name == b".." {
-            return Err(Errno::EINVAL);
-        }
         let r = dir.get(name).ok_or(Errno::ENOENT)?;
         Ok((r.ino, r.kind))
     }
@@ -582,6 +582,10 @@ fn stored(t: Time) -> Time {
 }
 
 /// A name a directory entry can hold.
+fn is_dot(name: &[u8]) -> bool {
+    name == b"." || name == b".."
+}
+
 fn check_name(name: &[u8]) -> Result<(), Errno> {
     if name.is_empty() || name.contains(&b'/') || name.contains(&0) {
         return Err(Errno::EINVAL);
@@ -699,11 +703,14 @@ impl Ops for Model {
     }
 
     fn rmdir(&mut self, parent: Ino, name: &[u8], caller: Caller) -> Result<(), Errno> {
+        if name == b"." {
+            return Err(Errno::EINVAL);
+        }
         let (ino, kind) = self.entry(parent, name)?;
         if kind != Kind::Dir {
             return Err(Errno::ENOTDIR);
         }
-        if !self.dir(ino)?.is_empty() {
+        if name == b".." || !self.dir(ino)?.is_empty() {
             return Err(Errno::ENOTEMPTY);
         }
         self.dir_mut(parent).remove(name);
@@ -725,7 +732,7 @@ impl Ops for Model {
         let (ino, kind) = self.entry(parent, name)?;
         self.live_dir(new_parent)?;
         check_name(new_name)?;
-        if new_name == b"." || new_name == b".." {
+        if is_dot(name) || is_dot(new_name) {
             return Err(Errno::EINVAL);
         }
         let target = self.dir(new_parent)?.get(new_name).map(|r| (r.ino, r.kind));

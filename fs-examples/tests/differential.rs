@@ -28,6 +28,9 @@ const BLOCK: u32 = 1024;
 enum Op {
     Mkdir(usize, usize),
     Create(usize, usize),
+    /// `mknod` with one of [`NODES`]: devices, a FIFO, a socket, and modes
+    /// it must refuse.
+    Mknod(usize, usize, usize),
     Write(usize, u64, usize),
     Truncate(usize, u64),
     /// Sets a known inode's atime and mtime (indices into [`TIMES`]).
@@ -54,11 +57,29 @@ enum Op {
     Close(usize),
 }
 
+/// Modes and device numbers for `mknod`: each kind of special file (a
+/// device number that fits the old 16-bit encoding and one that needs the
+/// new), then kinds `mknod` does not make and a mode of no kind.
+const NODES: [(u32, u32); 8] = [
+    (0o020644, 0x0801),
+    (0o060600, 0x12_3456),
+    (0o010644, 0),
+    (0o140755, 0),
+    (0o040755, 0),
+    (0o120777, 0),
+    (0o170644, 0),
+    (0o000644, 0),
+];
+
 /// Few names, so that operations collide: the point is the errors.
 fn name(i: usize) -> Vec<u8> {
-    match i % 7 {
+    match i % 9 {
         5 => vec![b'L'; 256],
         6 => format!("a-rather-long-name-to-fill-blocks-{}", i % 3).into_bytes(),
+        // Names the kernel never passes on, which the file system must
+        // refuse or treat as the directory's own records all the same.
+        7 => b".".to_vec(),
+        8 => b"..".to_vec(),
         k => format!("n{k}").into_bytes(),
     }
 }
@@ -89,6 +110,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (i(), i()).prop_map(|(d, n)| Op::Mkdir(d, n)),
         (i(), i()).prop_map(|(d, n)| Op::Create(d, n)),
+        (i(), i(), 0..NODES.len()).prop_map(|(d, n, m)| Op::Mknod(d, n, m)),
         (i(), offset(), 0..20_000usize).prop_map(|(f, o, l)| Op::Write(f, o, l)),
         (i(), offset()).prop_map(|(f, s)| Op::Truncate(f, s)),
         (i(), 0..TIMES.len(), 0..TIMES.len()).prop_map(|(f, a, m)| Op::Utimes(f, a, m)),
@@ -134,6 +156,7 @@ fn run(fs: &mut dyn Ops, known: &[Ino], open: &[Ino], op: &Op, step: u32) -> Ans
     answer(match *op {
         Op::Mkdir(d, n) => fs.mkdir(ino(d), &name(n), 0o755, caller).map(Answer::Attr),
         Op::Create(d, n) => fs.mknod(ino(d), &name(n), 0o100644, 0, caller).map(Answer::Attr),
+        Op::Mknod(d, n, m) => fs.mknod(ino(d), &name(n), NODES[m].0, NODES[m].1, caller).map(Answer::Attr),
         Op::Write(f, off, len) => {
             let data: Vec<u8> = (0..len).map(|i| (i as u64 * 31 + off + u64::from(step)) as u8).collect();
             fs.write(ino(f), off, &data, caller).map(Answer::Count)
