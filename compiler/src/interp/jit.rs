@@ -235,7 +235,35 @@ fn word(args: &Value, name: &str) -> Result<u64, JitError> {
 struct Prepared {
     io: Vec<u64>,
     buffers: Buffers,
+}
+
+/// The indices a loop call steps over: `frm` up to `to` by `step` (1 for
+/// map and fold, whose range is clipped to the array, as the library
+/// clips it), how many steps that is, and the array's length (0 for seq).
+struct Range {
+    frm: u64,
+    to: u64,
+    step: u64,
     iterations: u64,
+    array_len: u64,
+}
+
+impl Range {
+    fn of(kind: LoopKind, arg: &Value, store: &dyn Store) -> Result<Range, JitError> {
+        let (frm, to) = (word(arg, "frm")?, word(arg, "to")?);
+        Ok(match kind {
+            LoopKind::Seq => {
+                let step = word(arg, "step")?.max(1);
+                let iterations = if frm < to { (to - frm).div_ceil(step) } else { 0 };
+                Range { frm, to, step, iterations, array_len: 0 }
+            }
+            LoopKind::Map | LoopKind::Fold => {
+                let len = store.array_len(field(arg, "arr")?).map_err(|f| JitError::bug(f.to_string()))? as u64;
+                let (frm, to) = (frm.min(len), to.min(len).max(frm.min(len)));
+                Range { frm, to, step: 1, iterations: to - frm, array_len: len }
+            }
+        })
+    }
 }
 
 impl Interpreter<'_> {
@@ -248,7 +276,8 @@ impl Interpreter<'_> {
         arg: Value,
         store: &mut dyn Store,
     ) -> Result<Result<Value, Value>, Box<RunError>> {
-        let Some(kind) = LoopKind::of(name).filter(|_| self.native_loops && self.trace.is_none()) else {
+        let wanted = self.native_loops && self.trace.is_none() && self.library.is_runtime_own(name);
+        let Some(kind) = LoopKind::of(name).filter(|_| wanted) else {
             return Ok(Err(arg));
         };
         match self.try_native_loop(kind, &arg, store) {
@@ -285,12 +314,14 @@ impl Interpreter<'_> {
         if !native.uses.iter().all(|name| self.library.is_runtime_own(name)) {
             return Ok(None);
         }
-        let prepared = prepare(kind, &native, arg, store, self.fuel)?;
-        let work = prepared.iterations.saturating_mul(native.cost);
-        if prepared.buffers.words() > work.saturating_mul(8).saturating_add(64) {
+        let range = Range::of(kind, arg, store)?;
+        let mut words = shape::array_words(&native.acc, field(arg, "acc")?, store)?;
+        words += shape::array_words(&native.obsv, field(arg, "obsv")?, store)?;
+        let work = range.iterations.saturating_mul(native.cost);
+        if words.saturating_add(range.array_len) > work.saturating_mul(8).saturating_add(64) {
             return Ok(None);
         }
-        Ok(Some((native, prepared)))
+        Ok(Some((native.clone(), prepare(kind, &native, range, arg, store, self.fuel)?)))
     }
 
     fn run_native(
@@ -321,39 +352,28 @@ impl Interpreter<'_> {
 }
 
 /// The io words of a loop call: `frm`, `to`, then `step` or the array,
-/// then the accumulator and the observer, flat.
+/// the fuel used and left, then the accumulator and the observer, flat;
+/// the arrays copied out of the store.
 fn prepare(
     kind: LoopKind,
     native: &NativeLoop,
+    range: Range,
     arg: &Value,
     store: &dyn Store,
     fuel: u64,
 ) -> Result<Prepared, JitError> {
     let mut buffers = Buffers::default();
     let mut io = Vec::with_capacity(lower::HEADER + native.acc.width() + native.obsv.width());
-    let (frm, to) = (word(arg, "frm")?, word(arg, "to")?);
-    let iterations = match kind {
-        LoopKind::Seq => {
-            let step = word(arg, "step")?.max(1);
-            io.extend([frm, to, step, 0, 0, fuel]);
-            if frm < to {
-                (to - frm).div_ceil(step)
-            } else {
-                0
-            }
-        }
+    match kind {
+        LoopKind::Seq => io.extend([range.frm, range.to, range.step, 0, 0, fuel]),
         LoopKind::Map | LoopKind::Fold => {
-            // The range clipped to the array, as the library clips it.
             let mut array = Vec::new();
             let writable = kind == LoopKind::Map;
             buffers.flatten(&Shape::Array(native.elem), field(arg, "arr")?.clone(), writable, store, &mut array)?;
-            let len = array[1];
-            let (frm, to) = (frm.min(len), to.min(len).max(frm.min(len)));
-            io.extend([frm, to, array[0], len, 0, fuel]);
-            to - frm
+            io.extend([range.frm, range.to, array[0], array[1], 0, fuel]);
         }
-    };
+    }
     buffers.flatten(&native.acc, field(arg, "acc")?.clone(), true, store, &mut io)?;
     buffers.flatten(&native.obsv, field(arg, "obsv")?.clone(), false, store, &mut io)?;
-    Ok(Prepared { io, buffers, iterations })
+    Ok(Prepared { io, buffers })
 }

@@ -111,6 +111,35 @@ impl Shape {
     }
 }
 
+/// The words of the arrays in `value`: what copying it in and out costs.
+pub(super) fn array_words(shape: &Shape, value: &Value, store: &dyn Store) -> Result<u64, JitError> {
+    let fault = |f: cdsl_runtime::Fault| JitError::bug(f.to_string());
+    Ok(match (shape, value) {
+        (Shape::Array(_), array) => store.array_len(array).map_err(fault)? as u64,
+        (Shape::Tuple(shapes), Value::Tuple(items)) => {
+            let mut words = 0;
+            for (shape, item) in shapes.iter().zip(items.iter()) {
+                words += array_words(shape, item, store)?;
+            }
+            words
+        }
+        (Shape::Record(shapes), Value::Record(fields)) => {
+            let mut words = 0;
+            for ((_, _, shape), (_, field)) in shapes.iter().zip(fields.iter()) {
+                if let Some(value) = field {
+                    words += array_words(shape, value, store)?;
+                }
+            }
+            words
+        }
+        (Shape::Variant(alts), Value::Variant(tag, payload)) => match alts.iter().find(|(t, _)| t == tag) {
+            Some((_, shape)) => array_words(shape, payload, store)?,
+            None => 0,
+        },
+        _ => 0,
+    })
+}
+
 /// The word arrays of one native loop run: copied out of the store into
 /// plain words (with one zero word past the end, which out-of-range reads
 /// land on) for the run, and the writable ones copied back after it.
@@ -212,11 +241,6 @@ impl Buffers {
             }
             Shape::Array(_) => self.give_back(flat[0], store)?,
         })
-    }
-
-    /// Words copied, in all.
-    pub(super) fn words(&self) -> u64 {
-        self.list.iter().map(|b| b.words.len() as u64).sum()
     }
 
     /// Checks that every writable array went back to the store: a linear
