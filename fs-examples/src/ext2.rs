@@ -470,14 +470,8 @@ impl<C: Calls> Ops for Ext2<C> {
         Ok(written)
     }
 
-    fn open(&mut self, ino: Ino) -> Result<Attr, Errno> {
-        let attr = self.getattr(ino)?;
-        self.handles.open_as(ino, attr, false)
-    }
-
-    fn opendir(&mut self, ino: Ino) -> Result<Attr, Errno> {
-        let attr = self.getattr(ino)?;
-        self.handles.open_as(ino, attr, true)
+    fn handles(&mut self) -> &mut Handles {
+        &mut self.handles
     }
 
     fn release(&mut self, ino: Ino, caller: Caller) -> Result<(), Errno> {

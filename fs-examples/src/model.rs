@@ -895,14 +895,8 @@ impl Ops for Model {
         })
     }
 
-    fn open(&mut self, ino: Ino) -> Result<Attr, Errno> {
-        let attr = self.getattr(ino)?;
-        self.handles.open_as(ino, attr, false)
-    }
-
-    fn opendir(&mut self, ino: Ino) -> Result<Attr, Errno> {
-        let attr = self.getattr(ino)?;
-        self.handles.open_as(ino, attr, true)
+    fn handles(&mut self) -> &mut Handles {
+        &mut self.handles
     }
 
     fn release(&mut self, ino: Ino, _caller: Caller) -> Result<(), Errno> {

@@ -172,7 +172,7 @@ impl Handles {
     /// Opens a handle on the inode `attr` describes, as a directory (for
     /// [`Ops::opendir`]) or not (for [`Ops::open`]): `EISDIR` or `ENOTDIR`
     /// when it is the other kind.
-    pub fn open_as(&mut self, ino: Ino, attr: Attr, directory: bool) -> Result<Attr, Errno> {
+    fn open_as(&mut self, ino: Ino, attr: Attr, directory: bool) -> Result<Attr, Errno> {
         match (attr.kind == Kind::Dir, directory) {
             (true, false) => Err(Errno::EISDIR),
             (false, true) => Err(Errno::ENOTDIR),
@@ -248,12 +248,20 @@ pub trait Ops {
     /// its attributes. The inode outlives its links until the handle's
     /// release. Directories are not opened this way (`EISDIR`) but by
     /// [`Ops::opendir`].
-    fn open(&mut self, ino: Ino) -> Result<Attr, Errno>;
+    fn open(&mut self, ino: Ino) -> Result<Attr, Errno> {
+        let attr = self.getattr(ino)?;
+        self.handles().open_as(ino, attr, false)
+    }
     /// A handle on the directory `ino` is opened (FUSE `opendir`; `ENOTDIR`
     /// for anything else); gives its attributes. Removed while open, the
     /// directory keeps its inode (no links, size 0: nothing to list or look
     /// up, nothing can be made in it: `ENOENT`) until the handle's release.
-    fn opendir(&mut self, ino: Ino) -> Result<Attr, Errno>;
+    fn opendir(&mut self, ino: Ino) -> Result<Attr, Errno> {
+        let attr = self.getattr(ino)?;
+        self.handles().open_as(ino, attr, true)
+    }
+    /// The open handles [`Ops::open`] and [`Ops::opendir`] count.
+    fn handles(&mut self) -> &mut Handles;
     /// A handle from [`Ops::open`] or [`Ops::opendir`] is closed (FUSE
     /// `release`, `releasedir`): the last one on an inode without links
     /// frees it.
