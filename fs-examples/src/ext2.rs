@@ -79,6 +79,20 @@ pub struct Change {
 /// signed count, in two's complement) and nanoseconds.
 pub type Now = (u64, u32);
 
+/// Where an entry is, or goes: a directory's inode and a name in it.
+#[derive(Clone, Copy, Debug)]
+pub struct Place<'a> {
+    pub dir: u32,
+    pub name: &'a [u8],
+}
+
+/// Who owns a new inode.
+#[derive(Clone, Copy, Debug)]
+pub struct Owner {
+    pub uid: u32,
+    pub gid: u32,
+}
+
 /// One engine's way of calling the CDSL entry points (`ext2_*`): the same
 /// arguments and results, in plain Rust. The `u32` first in a result is
 /// the CDSL error number; `Err` is a failure of the engine or the device
@@ -91,35 +105,9 @@ pub trait Calls {
     fn readdir(&mut self, dir: u32, pos: u32) -> Result<(u32, Vec<u8>, u32, u32, u32), String>;
     fn read(&mut self, ino: u32, off: u64, count: u32) -> Result<(u32, Vec<u8>), String>;
     fn write(&mut self, ino: u32, off: u64, data: &[u8], now: Now) -> Result<(u32, u32), String>;
-    #[allow(clippy::too_many_arguments)]
-    fn mknod(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        mode: u32,
-        rdev: u32,
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String>;
-    fn mkdir(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        mode: u32,
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String>;
-    fn symlink(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        target: &[u8],
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String>;
+    fn mknod(&mut self, at: Place<'_>, mode: u32, rdev: u32, owner: Owner, now: Now) -> Result<(u32, u32), String>;
+    fn mkdir(&mut self, at: Place<'_>, mode: u32, owner: Owner, now: Now) -> Result<(u32, u32), String>;
+    fn symlink(&mut self, at: Place<'_>, target: &[u8], owner: Owner, now: Now) -> Result<(u32, u32), String>;
     fn readlink(&mut self, ino: u32) -> Result<(u32, Vec<u8>), String>;
     fn link(&mut self, ino: u32, parent: u32, name: &[u8], now: Now) -> Result<u32, String>;
     /// (error, the inode whose last link this was or 0).
@@ -127,14 +115,7 @@ pub trait Calls {
     /// (error, the directory removed or 0).
     fn rmdir(&mut self, parent: u32, name: &[u8], now: Now) -> Result<(u32, u32), String>;
     /// (error, the inode replaced whose last link this was or 0).
-    fn rename(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        new_parent: u32,
-        new_name: &[u8],
-        now: Now,
-    ) -> Result<(u32, u32), String>;
+    fn rename(&mut self, from: Place<'_>, to: Place<'_>, now: Now) -> Result<(u32, u32), String>;
     /// Frees an inode without links (that `unlink`, `rmdir` or `rename` gave).
     fn evict(&mut self, ino: u32, now: Now) -> Result<u32, String>;
     fn setattr(&mut self, ino: u32, change: Change, now: Now) -> Result<u32, String>;
@@ -243,6 +224,15 @@ fn now_of(t: Time) -> Now {
 
 fn now(caller: &Caller) -> Now {
     now_of(caller.now)
+}
+
+/// Entry `name` of directory `dir`.
+fn place(dir: Ino, name: &[u8]) -> Place<'_> {
+    Place { dir, name }
+}
+
+fn owner(caller: &Caller) -> Owner {
+    Owner { uid: caller.uid, gid: caller.gid }
 }
 
 /// An engine or device failure: reported, and answered with EIO.
@@ -401,13 +391,13 @@ impl<C: Calls> Ops for Ext2<C> {
 
     fn mknod(&mut self, parent: Ino, name: &[u8], mode: u32, rdev: u32, caller: Caller) -> Result<Attr, Errno> {
         self.writable()?;
-        let result = self.calls.mknod(parent, name, mode, rdev, caller.uid, caller.gid, now(&caller));
+        let result = self.calls.mknod(place(parent, name), mode, rdev, owner(&caller), now(&caller));
         self.made(result)
     }
 
     fn mkdir(&mut self, parent: Ino, name: &[u8], mode: u32, caller: Caller) -> Result<Attr, Errno> {
         self.writable()?;
-        let result = self.calls.mkdir(parent, name, mode, caller.uid, caller.gid, now(&caller));
+        let result = self.calls.mkdir(place(parent, name), mode, owner(&caller), now(&caller));
         self.made(result)
     }
 
@@ -434,7 +424,8 @@ impl<C: Calls> Ops for Ext2<C> {
         caller: Caller,
     ) -> Result<(), Errno> {
         self.writable()?;
-        let (err, orphan) = self.calls.rename(parent, name, new_parent, new_name, now(&caller)).map_err(io)?;
+        let (err, orphan) =
+            self.calls.rename(place(parent, name), place(new_parent, new_name), now(&caller)).map_err(io)?;
         self.orphaned(orphan, now(&caller))?;
         check(err)
     }
@@ -447,7 +438,7 @@ impl<C: Calls> Ops for Ext2<C> {
 
     fn symlink(&mut self, parent: Ino, name: &[u8], target: &[u8], caller: Caller) -> Result<Attr, Errno> {
         self.writable()?;
-        let result = self.calls.symlink(parent, name, target, caller.uid, caller.gid, now(&caller));
+        let result = self.calls.symlink(place(parent, name), target, owner(&caller), now(&caller));
         self.made(result)
     }
 

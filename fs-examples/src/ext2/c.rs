@@ -8,7 +8,7 @@
 //! A server that cannot start, dies, or answers malformed data gives an
 //! `Err` (EIO for the caller) — that call and every later one.
 
-use super::{Calls, Change, Now, RawAttr, Totals};
+use super::{Calls, Change, Now, Owner, Place, RawAttr, Totals};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -55,6 +55,12 @@ impl Request {
     }
     fn now(self, (secs, nsecs): Now) -> Request {
         self.wide(secs).word(nsecs)
+    }
+    fn place(self, at: Place<'_>) -> Request {
+        self.word(at.dir).bytes(at.name)
+    }
+    fn owner(self, owner: Owner) -> Request {
+        self.word(owner.uid).word(owner.gid)
     }
 }
 
@@ -244,41 +250,16 @@ impl Calls for CEngine {
         self.err_word(Request::new(5).word(ino).wide(off).bytes(data).now(now))
     }
 
-    fn mknod(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        mode: u32,
-        rdev: u32,
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        self.err_word(Request::new(6).word(parent).bytes(name).word(mode).word(rdev).word(uid).word(gid).now(now))
+    fn mknod(&mut self, at: Place<'_>, mode: u32, rdev: u32, owner: Owner, now: Now) -> Result<(u32, u32), String> {
+        self.err_word(Request::new(6).place(at).word(mode).word(rdev).owner(owner).now(now))
     }
 
-    fn mkdir(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        mode: u32,
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        self.err_word(Request::new(7).word(parent).bytes(name).word(mode).word(uid).word(gid).now(now))
+    fn mkdir(&mut self, at: Place<'_>, mode: u32, owner: Owner, now: Now) -> Result<(u32, u32), String> {
+        self.err_word(Request::new(7).place(at).word(mode).owner(owner).now(now))
     }
 
-    fn symlink(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        target: &[u8],
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        self.err_word(Request::new(8).word(parent).bytes(name).bytes(target).word(uid).word(gid).now(now))
+    fn symlink(&mut self, at: Place<'_>, target: &[u8], owner: Owner, now: Now) -> Result<(u32, u32), String> {
+        self.err_word(Request::new(8).place(at).bytes(target).owner(owner).now(now))
     }
 
     fn readlink(&mut self, ino: u32) -> Result<(u32, Vec<u8>), String> {
@@ -297,15 +278,8 @@ impl Calls for CEngine {
         self.err_word(Request::new(12).word(parent).bytes(name).now(now))
     }
 
-    fn rename(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        new_parent: u32,
-        new_name: &[u8],
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        self.err_word(Request::new(13).word(parent).bytes(name).word(new_parent).bytes(new_name).now(now))
+    fn rename(&mut self, from: Place<'_>, to: Place<'_>, now: Now) -> Result<(u32, u32), String> {
+        self.err_word(Request::new(13).place(from).place(to).now(now))
     }
 
     fn evict(&mut self, ino: u32, now: Now) -> Result<u32, String> {
@@ -392,24 +366,26 @@ mod tests {
         let Some(mut c) = under_valgrind(&image) else { return };
         let now = (1_700_000_000, 5);
         assert_eq!(c.check(), Ok((0, 0, false)));
-        let (err, d) = c.mkdir(2, b"d", 0o755, 0, 0, now).expect("mkdir");
+        let root = Owner { uid: 0, gid: 0 };
+        let at = |dir, name| Place { dir, name };
+        let (err, d) = c.mkdir(at(2, b"d"), 0o755, root, now).expect("mkdir");
         assert_eq!(err, 0);
-        let (err, f) = c.mknod(d, b"f", 0o100644, 0, 0, 0, now).expect("mknod");
+        let (err, f) = c.mknod(at(d, b"f"), 0o100644, 0, root, now).expect("mknod");
         assert_eq!(err, 0);
         // 12 direct blocks, 256 single indirect, then double indirect.
         let data: Vec<u8> = (0..300 * 1024u32).map(|i| (i * 7 + i / 1024) as u8).collect();
         assert_eq!(c.write(f, 0, &data, now), Ok((0, data.len() as u32)));
         let back = c.read(f, 1000, 280 * 1024).expect("read");
         assert!(back == (0, data[1000..1000 + 280 * 1024].to_vec()), "read back differently");
-        let (err, s) = c.symlink(d, b"s", &[b't'; 100], 0, 0, now).expect("symlink");
+        let (err, s) = c.symlink(at(d, b"s"), &[b't'; 100], root, now).expect("symlink");
         assert_eq!((err, c.readlink(s)), (0, Ok((0, vec![b't'; 100]))));
         let (err, packed, used, _, _) = c.readdir(d, 0).expect("readdir");
         assert!(err == 0 && used > 0 && packed.len() >= used as usize, "readdir: {err} {used}");
         assert_eq!(c.link(f, 2, b"g", now), Ok(0));
-        assert_eq!(c.rename(d, b"f", 2, b"h", now), Ok((0, 0)));
+        assert_eq!(c.rename(at(d, b"f"), at(2, b"h"), now), Ok((0, 0)));
         assert_eq!(c.unlink(2, b"g", now), Ok((0, 0)), "a link remains");
         // An orphan: unlinked, still readable, then freed.
-        let (err, o) = c.mknod(2, b"o", 0o100644, 0, 0, 0, now).expect("mknod");
+        let (err, o) = c.mknod(at(2, b"o"), 0o100644, 0, root, now).expect("mknod");
         assert_eq!((err, c.write(o, 0, b"kept", now)), (0, Ok((0, 4))));
         assert_eq!(c.unlink(2, b"o", now), Ok((0, o)), "its last link");
         assert_eq!(c.read(o, 0, 10), Ok((0, b"kept".to_vec())));

@@ -10,7 +10,7 @@
 //! library functions are plain `fn`s. The interpreters' values are not
 //! `Send`, so they run on a worker thread of their own ([`Remote`]).
 
-use super::{Calls, Change, Ext2, Now, RawAttr, Totals};
+use super::{Calls, Change, Ext2, Now, Owner, Place, RawAttr, Totals};
 use crate::device::{self, Dev};
 use crate::ops::Ops;
 use cdsl::core::ir;
@@ -460,43 +460,23 @@ impl Calls for Interp {
         self.err_word("ext2_write", vec![Arg::Word(ino), Arg::Wide(off), owned(data), Arg::Now(now)])
     }
 
-    fn mknod(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        mode: u32,
-        rdev: u32,
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        let args = vec![Arg::Word(parent), owned(name), Arg::Word(mode), Arg::Word(rdev), Arg::Word(uid)];
-        self.err_word("ext2_mknod", args.into_iter().chain([Arg::Word(gid), Arg::Now(now)]).collect())
+    fn mknod(&mut self, at: Place<'_>, mode: u32, rdev: u32, o: Owner, now: Now) -> Result<(u32, u32), String> {
+        let args = [Arg::Word(at.dir), owned(at.name), Arg::Word(mode), Arg::Word(rdev)];
+        self.err_word(
+            "ext2_mknod",
+            args.into_iter().chain([Arg::Word(o.uid), Arg::Word(o.gid), Arg::Now(now)]).collect(),
+        )
     }
 
-    fn mkdir(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        mode: u32,
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        let args = vec![Arg::Word(parent), owned(name), Arg::Word(mode), Arg::Word(uid), Arg::Word(gid), Arg::Now(now)];
+    fn mkdir(&mut self, at: Place<'_>, mode: u32, o: Owner, now: Now) -> Result<(u32, u32), String> {
+        let args =
+            vec![Arg::Word(at.dir), owned(at.name), Arg::Word(mode), Arg::Word(o.uid), Arg::Word(o.gid), Arg::Now(now)];
         self.err_word("ext2_mkdir", args)
     }
 
-    fn symlink(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        target: &[u8],
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        let args = vec![Arg::Word(parent), owned(name), owned(target), Arg::Word(uid), Arg::Word(gid), Arg::Now(now)];
+    fn symlink(&mut self, at: Place<'_>, target: &[u8], o: Owner, now: Now) -> Result<(u32, u32), String> {
+        let args =
+            vec![Arg::Word(at.dir), owned(at.name), owned(target), Arg::Word(o.uid), Arg::Word(o.gid), Arg::Now(now)];
         self.err_word("ext2_symlink", args)
     }
 
@@ -516,15 +496,8 @@ impl Calls for Interp {
         self.err_word("ext2_rmdir", vec![Arg::Word(parent), owned(name), Arg::Now(now)])
     }
 
-    fn rename(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        new_parent: u32,
-        new_name: &[u8],
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        let args = vec![Arg::Word(parent), owned(name), Arg::Word(new_parent), owned(new_name), Arg::Now(now)];
+    fn rename(&mut self, from: Place<'_>, to: Place<'_>, now: Now) -> Result<(u32, u32), String> {
+        let args = vec![Arg::Word(from.dir), owned(from.name), Arg::Word(to.dir), owned(to.name), Arg::Now(now)];
         self.err_word("ext2_rename", args)
     }
 
@@ -636,42 +609,17 @@ impl Calls for Remote {
         let data = data.to_vec();
         self.run(move |i| i.write(ino, off, &data, now))
     }
-    fn mknod(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        mode: u32,
-        rdev: u32,
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        let name = name.to_vec();
-        self.run(move |i| i.mknod(parent, &name, mode, rdev, uid, gid, now))
+    fn mknod(&mut self, at: Place<'_>, mode: u32, rdev: u32, o: Owner, now: Now) -> Result<(u32, u32), String> {
+        let (dir, name) = (at.dir, at.name.to_vec());
+        self.run(move |i| i.mknod(Place { dir, name: &name }, mode, rdev, o, now))
     }
-    fn mkdir(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        mode: u32,
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        let name = name.to_vec();
-        self.run(move |i| i.mkdir(parent, &name, mode, uid, gid, now))
+    fn mkdir(&mut self, at: Place<'_>, mode: u32, o: Owner, now: Now) -> Result<(u32, u32), String> {
+        let (dir, name) = (at.dir, at.name.to_vec());
+        self.run(move |i| i.mkdir(Place { dir, name: &name }, mode, o, now))
     }
-    fn symlink(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        target: &[u8],
-        uid: u32,
-        gid: u32,
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        let (name, target) = (name.to_vec(), target.to_vec());
-        self.run(move |i| i.symlink(parent, &name, &target, uid, gid, now))
+    fn symlink(&mut self, at: Place<'_>, target: &[u8], o: Owner, now: Now) -> Result<(u32, u32), String> {
+        let (dir, name, target) = (at.dir, at.name.to_vec(), target.to_vec());
+        self.run(move |i| i.symlink(Place { dir, name: &name }, &target, o, now))
     }
     fn readlink(&mut self, ino: u32) -> Result<(u32, Vec<u8>), String> {
         self.run(move |i| i.readlink(ino))
@@ -688,16 +636,11 @@ impl Calls for Remote {
         let name = name.to_vec();
         self.run(move |i| i.rmdir(parent, &name, now))
     }
-    fn rename(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        new_parent: u32,
-        new_name: &[u8],
-        now: Now,
-    ) -> Result<(u32, u32), String> {
-        let (name, new_name) = (name.to_vec(), new_name.to_vec());
-        self.run(move |i| i.rename(parent, &name, new_parent, &new_name, now))
+    fn rename(&mut self, from: Place<'_>, to: Place<'_>, now: Now) -> Result<(u32, u32), String> {
+        let (from_dir, from_name, to_dir, to_name) = (from.dir, from.name.to_vec(), to.dir, to.name.to_vec());
+        self.run(move |i| {
+            i.rename(Place { dir: from_dir, name: &from_name }, Place { dir: to_dir, name: &to_name }, now)
+        })
     }
     fn evict(&mut self, ino: u32, now: Now) -> Result<u32, String> {
         self.run(move |i| i.evict(ino, now))

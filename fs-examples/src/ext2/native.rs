@@ -1,7 +1,7 @@
 //! The native engine: the Rust backend's translation of the ext2 program,
 //! compiled into cdslfs by `build.rs`, called directly.
 
-use super::{Calls, Change, Now, RawAttr, Totals};
+use super::{Calls, Change, Now, Owner, Place, RawAttr, Totals};
 use crate::device::Dev;
 
 // Defines `mod ext2`: the CDSL program's functions and types.
@@ -87,48 +87,23 @@ impl Calls for Native {
         })
     }
 
-    fn mknod(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        mode: u32,
-        rdev: u32,
-        uid: u32,
-        gid: u32,
-        at: Now,
-    ) -> Result<(u32, u32), String> {
+    fn mknod(&mut self, p: Place<'_>, mode: u32, rdev: u32, o: Owner, at: Now) -> Result<(u32, u32), String> {
         self.call(|dev| {
-            let (dev, err, ino) = g::ext2_mknod((dev, parent, name, mode, rdev, uid, gid, g::now_of(at)));
+            let (dev, err, ino) = g::ext2_mknod((dev, p.dir, p.name, mode, rdev, o.uid, o.gid, g::now_of(at)));
             (dev, (err, ino))
         })
     }
 
-    fn mkdir(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        mode: u32,
-        uid: u32,
-        gid: u32,
-        at: Now,
-    ) -> Result<(u32, u32), String> {
+    fn mkdir(&mut self, p: Place<'_>, mode: u32, o: Owner, at: Now) -> Result<(u32, u32), String> {
         self.call(|dev| {
-            let (dev, err, ino) = g::ext2_mkdir((dev, parent, name, mode, uid, gid, g::now_of(at)));
+            let (dev, err, ino) = g::ext2_mkdir((dev, p.dir, p.name, mode, o.uid, o.gid, g::now_of(at)));
             (dev, (err, ino))
         })
     }
 
-    fn symlink(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        target: &[u8],
-        uid: u32,
-        gid: u32,
-        at: Now,
-    ) -> Result<(u32, u32), String> {
+    fn symlink(&mut self, p: Place<'_>, target: &[u8], o: Owner, at: Now) -> Result<(u32, u32), String> {
         self.call(|dev| {
-            let (dev, err, ino) = g::ext2_symlink((dev, parent, name, target, uid, gid, g::now_of(at)));
+            let (dev, err, ino) = g::ext2_symlink((dev, p.dir, p.name, target, o.uid, o.gid, g::now_of(at)));
             (dev, (err, ino))
         })
     }
@@ -158,16 +133,9 @@ impl Calls for Native {
         })
     }
 
-    fn rename(
-        &mut self,
-        parent: u32,
-        name: &[u8],
-        new_parent: u32,
-        new_name: &[u8],
-        at: Now,
-    ) -> Result<(u32, u32), String> {
+    fn rename(&mut self, from: Place<'_>, to: Place<'_>, at: Now) -> Result<(u32, u32), String> {
         self.call(|dev| {
-            let (dev, err, orphan) = g::ext2_rename((dev, parent, name, new_parent, new_name, g::now_of(at)));
+            let (dev, err, orphan) = g::ext2_rename((dev, from.dir, from.name, to.dir, to.name, g::now_of(at)));
             (dev, (err, orphan))
         })
     }
