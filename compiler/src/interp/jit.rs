@@ -276,10 +276,11 @@ impl Interpreter<'_> {
         arg: Value,
         store: &mut dyn Store,
     ) -> Result<Result<Value, Value>, Box<RunError>> {
-        let wanted = self.native_loops && self.trace.is_none() && self.library.is_runtime_own(name);
-        let Some(kind) = LoopKind::of(name).filter(|_| wanted) else {
+        // Every library call comes here: the name is looked at first.
+        let Some(kind) = LoopKind::of(name) else { return Ok(Err(arg)) };
+        if !self.native_loops || self.trace.is_some() || !self.library.is_runtime_own(name) {
             return Ok(Err(arg));
-        };
+        }
         match self.try_native_loop(kind, &arg, store) {
             Ok(Some((native, prepared))) => {
                 // The argument's references to the arrays go before they are
